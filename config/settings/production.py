@@ -1,0 +1,48 @@
+"""Production: refuses to start without its secrets, PostgreSQL and Redis; hardened."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import DATABASES, REDIS_URL, SECRET_KEY, env
+
+
+def _refuse(problem: str) -> None:
+    raise ImproperlyConfigured(f"Production settings refuse to start: {problem}")
+
+
+if not SECRET_KEY or len(SECRET_KEY) < 32:
+    _refuse("SECRET_KEY must be set to a random value of at least 32 characters.")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+if not ALLOWED_HOSTS:
+    _refuse("ALLOWED_HOSTS must list the site's host names.")
+if not env.str("DATABASE_URL", default=""):
+    _refuse("DATABASE_URL must point at PostgreSQL (postgres://...).")
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    _refuse("DATABASE_URL must point at PostgreSQL, not " + DATABASES["default"]["ENGINE"] + ".")
+if not REDIS_URL:
+    _refuse("REDIS_URL must be set (Celery broker, cache and rate limits).")
+
+DEBUG = False
+CSRF_TRUSTED_ORIGINS = env.list(
+    "CSRF_TRUSTED_ORIGINS", default=[f"https://{h}" for h in ALLOWED_HOSTS]
+)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+
+ADMINS = [("Pledgeday operators", a) for a in env.list("ADMIN_EMAILS", default=[])]

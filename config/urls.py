@@ -1,0 +1,18 @@
+"""The site's URL map: each app owns its own urls.py."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from events.views import healthz
+
+admin.site.site_header = _("Pledgeday administration")
+admin.site.site_title = _("Pledgeday")
+
+urlpatterns = [
+    path("", include("events.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]

@@ -1,0 +1,142 @@
+"""Admin pages for the shared core; status changes and partner shares go through the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.forms import BaseInlineFormSet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from events import services
+from events.models import Bucket, Corner, Event, EventPartner, Membership, Organization, Shift
+from events.money import BASIS_POINTS_WHOLE, basis_points_format
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "legal_name", "tax_id", "hotline_phone", "stripe_account_id"]
+    search_fields = ["name", "legal_name", "tax_id"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class EventPartnerFormSet(BaseInlineFormSet):
+    """Checks the shares as a whole; saving goes through events.services.event_partners_replace."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        if self.instance.status not in services.SHARES_EDITABLE_STATUSES and self.has_changed():
+            raise ValidationError(
+                _("The partner shares of a pledge day that is live or closed cannot change.")
+            )
+        total = sum(
+            form.cleaned_data["share_bp"]
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        )
+        if total > BASIS_POINTS_WHOLE:
+            raise ValidationError(
+                _("The shares add up to %(total)s; they cannot exceed 100%%."),
+                params={"total": basis_points_format(total)},
+            )
+        if self.instance.status != Event.Status.DRAFT and total != BASIS_POINTS_WHOLE:
+            raise ValidationError(
+                _("The shares add up to %(total)s; a published pledge day needs exactly 100%%."),
+                params={"total": basis_points_format(total)},
+            )
+
+
+class EventPartnerInline(admin.TabularInline):
+    model = EventPartner
+    formset = EventPartnerFormSet
+    extra = 1
+    autocomplete_fields = ["organization"]
+
+
+class CornerInline(admin.TabularInline):
+    model = Corner
+    extra = 0
+    fields = ["name", "city", "address"]
+    show_change_link = True
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["title", "starts_at", "status", "fiscal_host", "goal_cents"]
+    list_filter = ["status"]
+    search_fields = ["title", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["status"]
+    inlines = [EventPartnerInline, CornerInline]
+    actions = ["publish"]
+
+    @admin.action(description=_("Publish the selected pledge days"))
+    def publish(self, request: HttpRequest, queryset: QuerySet[Event]) -> None:
+        for event in queryset:
+            try:
+                services.event_publish(event=event)
+            except ValidationError as error:
+                self.message_user(request, f"{event}: {' '.join(error.messages)}", messages.ERROR)
+            else:
+                self.message_user(request, _("%(event)s is published.") % {"event": event})
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not EventPartner:
+            super().save_formset(request, form, formset, change)
+            return
+        shares = [
+            (f.cleaned_data["organization"], f.cleaned_data["share_bp"])
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        services.event_partners_replace(event=form.instance, shares=shares)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+
+class ShiftInline(admin.TabularInline):
+    model = Shift
+    extra = 1
+    fields = ["starts_at", "ends_at", "capacity", "min_volunteers", "confirmed_count"]
+    readonly_fields = ["confirmed_count"]
+
+
+@admin.register(Corner)
+class CornerAdmin(admin.ModelAdmin):
+    list_display = ["name", "city", "event"]
+    list_filter = ["event", "city"]
+    search_fields = ["name", "city", "address"]
+    inlines = [ShiftInline]
+
+
+@admin.register(Shift)
+class ShiftAdmin(admin.ModelAdmin):
+    list_display = [
+        "corner",
+        "starts_at",
+        "ends_at",
+        "capacity",
+        "confirmed_count",
+        "min_volunteers",
+    ]
+    list_filter = ["corner__event", "corner__city"]
+    readonly_fields = ["confirmed_count"]
+
+
+@admin.register(Bucket)
+class BucketAdmin(admin.ModelAdmin):
+    list_display = ["label", "event", "token"]
+    list_filter = ["event"]
+    search_fields = ["label", "token"]
+    readonly_fields = ["token"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "event", "organization"]
+    list_filter = ["role"]
+    autocomplete_fields = ["user", "event", "organization"]

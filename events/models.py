@@ -1,0 +1,350 @@
+"""The shared core's tables and the invariants the database itself enforces."""
+
+from __future__ import annotations
+
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThanOrEqual
+from django.utils.translation import gettext_lazy as _
+
+from events.money import BASIS_POINTS_WHOLE, CURRENCY_CHOICES
+
+# Unambiguous lowercase letters and digits (no 0/o, 1/l/i): a token survives being read aloud.
+TOKEN_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # noqa: S105 (an alphabet, not a secret)
+TOKEN_LENGTH = 16  # 31**16 ~ 2**79: not guessable, still short in a QR code
+
+
+def bucket_token_new() -> str:
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
+
+
+def timezone_validate(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
+
+
+class Organization(models.Model):
+    """A nonprofit: a partner of a pledge day, and possibly its fiscal host."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    tax_id = models.CharField(
+        _("tax id"), max_length=40, help_text=_("Printed on donation receipts (an EIN in the US).")
+    )
+    description = models.TextField(_("public description"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    hotline_name = models.CharField(_("hotline or tip line name"), max_length=120, blank=True)
+    hotline_phone = models.CharField(_("hotline or tip line phone"), max_length=40, blank=True)
+    stripe_account_id = models.CharField(
+        _("Stripe connected account id"),
+        max_length=255,
+        blank=True,
+        help_text=_("acct_…; leave empty if the fiscal host pays this organization by hand."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stripe_account_id="") | Q(stripe_account_id__startswith="acct_"),
+                name="organization_stripe_account_id_shape",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Event(models.Model):
+    """A pledge day: a window of hours on one or more days when volunteers collect on corners."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        LIVE = "live", _("Live")
+        CLOSED = "closed", _("Closed")
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    story = models.TextField(_("story"), blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="America/Los_Angeles", validators=[timezone_validate]
+    )
+    goal_cents = models.BigIntegerField(_("goal (cents)"), default=0)
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=CURRENCY_CHOICES, default="usd"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    fiscal_host = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="hosted_events",
+        verbose_name=_("fiscal host"),
+        help_text=_("The organization that receives the money and issues receipts."),
+    )
+    minimum_gift_cents = models.PositiveIntegerField(_("minimum gift (cents)"), default=500)
+    suggested_amounts_cents = models.JSONField(
+        _("suggested amounts (cents)"),
+        default=list,
+        blank=True,
+        help_text=_("For example [1000, 2500, 5000, 10000]."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("pledge day")
+        verbose_name_plural = _("pledge days")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="event_ends_after_start"
+            ),
+            models.CheckConstraint(condition=Q(goal_cents__gte=0), name="event_goal_not_negative"),
+            models.CheckConstraint(
+                condition=Q(minimum_gift_cents__gte=1), name="event_minimum_gift_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published", "live", "closed"]),
+                name="event_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__in=[code for code, _label in CURRENCY_CHOICES]),
+                name="event_currency_supported",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "ends_at"], name="event_status_ends_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def is_public(self) -> bool:
+        return self.status != self.Status.DRAFT
+
+
+class EventPartner(models.Model):
+    """A partner organization of an event and its share of the pooled money, in basis points.
+
+    The shares of one event never add up to more than 100% and must add up to exactly 100% before
+    the event leaves draft: both are enforced by database triggers (see migration 0002).
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="partners")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="partnerships"
+    )
+    share_bp = models.PositiveIntegerField(
+        _("share (basis points)"), help_text=_("2500 = 25% of the pooled money.")
+    )
+
+    class Meta:
+        ordering = ["-share_bp", "organization__name"]
+        verbose_name = _("partner organization")
+        verbose_name_plural = _("partner organizations")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "organization"], name="eventpartner_once"),
+            models.CheckConstraint(
+                condition=Q(share_bp__gte=1, share_bp__lte=BASIS_POINTS_WHOLE),
+                name="eventpartner_share_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} ({self.share_bp / 100:g}%)"
+
+
+class Membership(models.Model):
+    """Who may organize what: a role on an event, or on an organization and the events it hosts."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Coalition lead")
+        ORGANIZER = "organizer", _("Organizer")
+        FINANCE = "finance", _("Finance (cash counts, refunds, payouts)")
+        PARTNER = "partner", _("Partner organization staff")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(event__isnull=False, organization__isnull=True)
+                    | Q(event__isnull=True, organization__isnull=False)
+                ),
+                name="membership_event_xor_organization",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["lead", "organizer", "finance", "partner"]),
+                name="membership_role_known",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "event", "role"],
+                condition=Q(event__isnull=False),
+                name="membership_event_role_once",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "organization", "role"],
+                condition=Q(organization__isnull=False),
+                name="membership_organization_role_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} — {self.event or self.organization}"
+
+
+class Corner(models.Model):
+    """A street corner where volunteers stand with buckets during an event."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="corners")
+    name = models.CharField(
+        _("name"), max_length=120, help_text=_("For example “Blackstone & Shaw”.")
+    )
+    city = models.CharField(_("city"), max_length=80)
+    address = models.CharField(_("address or landmark"), max_length=200, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    safety_notes = models.TextField(
+        _("safety notes"),
+        blank=True,
+        help_text=_("Shown to organizers and to the volunteers on this corner, never publicly."),
+    )
+
+    class Meta:
+        ordering = ["city", "name"]
+        verbose_name = _("corner")
+        verbose_name_plural = _("corners")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "name"], name="corner_name_once_per_event"),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="corner_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="corner_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="corner_coordinates_both_or_neither",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.city}"
+
+
+class Shift(models.Model):
+    """A block of hours on one corner, with a capacity and a minimum for the buddy rule.
+
+    `confirmed_count` is the number of confirmed volunteers. The volunteers app changes it only
+    inside the transaction that confirms or cancels a sign-up, and the database refuses any value
+    outside 0..capacity: a shift can never be overbooked, whatever the code above it does.
+    """
+
+    corner = models.ForeignKey(Corner, on_delete=models.CASCADE, related_name="shifts")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveSmallIntegerField(_("capacity"), default=4)
+    min_volunteers = models.PositiveSmallIntegerField(
+        _("minimum volunteers"),
+        default=2,
+        help_text=_("The buddy rule: a shift is staffed only with at least this many volunteers."),
+    )
+    confirmed_count = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["starts_at", "corner__name"]
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="shift_ends_after_start"
+            ),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="shift_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(min_volunteers__gte=1, min_volunteers__lte=F("capacity")),
+                name="shift_minimum_within_capacity",
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_count__gte=0, confirmed_count__lte=F("capacity")),
+                name="shift_never_overbooked",
+            ),
+            models.UniqueConstraint(
+                fields=["corner", "starts_at", "ends_at"], name="shift_once_per_corner_and_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.corner.name} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def places_left(self) -> int:
+        return self.capacity - self.confirmed_count
+
+    @property
+    def is_staffed(self) -> bool:
+        return self.confirmed_count >= self.min_volunteers
+
+
+class Bucket(models.Model):
+    """A donation bucket; its public token is the QR code's short URL (/g/<token>)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="buckets")
+    label = models.CharField(
+        _("label"), max_length=40, help_text=_("Written on the bucket, e.g. “B-07”.")
+    )
+    token = models.CharField(
+        _("public token"), max_length=32, unique=True, default=bucket_token_new, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["label"]
+        verbose_name = _("bucket")
+        verbose_name_plural = _("buckets")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "label"], name="bucket_label_once_per_event"),
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(Length("token"), 12), name="bucket_token_long_enough"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.event})"

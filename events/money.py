@@ -1,0 +1,40 @@
+"""Money as integer cents plus a currency: the only place amounts are parsed and formatted."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+# Currencies a pledge day can run in; all have two decimals (Stripe's minor unit is the cent).
+CURRENCY_SYMBOLS: dict[str, str] = {"usd": "$", "cad": "CA$", "mxn": "MX$", "eur": "€"}
+CURRENCY_CHOICES = [(code, code.upper()) for code in CURRENCY_SYMBOLS]
+BASIS_POINTS_WHOLE = 10_000  # 100% expressed in basis points
+
+
+def cents_format(amount_cents: int, currency: str = "usd", *, whole_if_round: bool = False) -> str:
+    """Format cents for people: 123456 -> "$1,234.56"; with whole_if_round, 2500 -> "$25"."""
+    sign = "-" if amount_cents < 0 else ""
+    dollars, cents = divmod(abs(amount_cents), 100)
+    symbol = CURRENCY_SYMBOLS.get(currency.lower(), currency.upper() + " ")
+    if whole_if_round and cents == 0:
+        return f"{sign}{symbol}{dollars:,}"
+    return f"{sign}{symbol}{dollars:,}.{cents:02d}"
+
+
+def cents_parse(text: str) -> int | None:
+    """Parse what a person typed ("25", "25.5", "$1,000.00") into cents; None if not an amount."""
+    cleaned = text.strip().replace(",", "").lstrip("$").strip()
+    if not cleaned:
+        return None
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+        return None
+    return int(value * 100)
+
+
+def basis_points_format(share_bp: int) -> str:
+    """2500 -> "25%", 3333 -> "33.33%"."""
+    whole, rest = divmod(share_bp, 100)
+    return f"{whole}%" if rest == 0 else f"{whole}.{rest:02d}%"

@@ -1,0 +1,51 @@
+"""Reads of the shared core for pages and other apps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Prefetch, QuerySet
+
+from events.models import Corner, Event, EventPartner, Shift
+
+PUBLIC_STATUSES = (Event.Status.PUBLISHED, Event.Status.LIVE)
+
+
+def events_current_and_upcoming(*, now: datetime) -> QuerySet[Event]:
+    """Public pledge days that have not ended, soonest first."""
+    return (
+        Event.objects.filter(status__in=PUBLIC_STATUSES, ends_at__gte=now)
+        .select_related("fiscal_host")
+        .order_by("starts_at")
+    )
+
+
+def events_recent_closed(*, limit: int = 3) -> QuerySet[Event]:
+    return Event.objects.filter(status=Event.Status.CLOSED).order_by("-ends_at")[:limit]
+
+
+def event_public_get(*, slug: str) -> Event | None:
+    """A public (not draft) event with its partners, or None."""
+    return (
+        Event.objects.exclude(status=Event.Status.DRAFT)
+        .select_related("fiscal_host")
+        .prefetch_related(
+            Prefetch(
+                "partners",
+                queryset=EventPartner.objects.select_related("organization").order_by(
+                    "-share_bp", "organization__name"
+                ),
+            )
+        )
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def event_corners_with_shifts(*, event: Event) -> list[Corner]:
+    """The event's corners, by city and name, each with its shifts in time order (two queries)."""
+    return list(
+        Corner.objects.filter(event=event)
+        .order_by("city", "name")
+        .prefetch_related(Prefetch("shifts", queryset=Shift.objects.order_by("starts_at")))
+    )

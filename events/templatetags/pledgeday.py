@@ -1,0 +1,49 @@
+"""Template filters for money, shares and phone links."""
+
+from __future__ import annotations
+
+import re
+
+from django import template
+
+from events.money import basis_points_format, cents_format
+
+register = template.Library()
+
+
+@register.filter
+def money(amount_cents: int | None, currency: str = "usd") -> str:
+    """{{ event.goal_cents|money:event.currency }} -> "$25,000.00"."""
+    if amount_cents is None:
+        return ""
+    return cents_format(int(amount_cents), currency)
+
+
+@register.filter
+def money_whole(amount_cents: int | None, currency: str = "usd") -> str:
+    """Like money, but "$25" rather than "$25.00" for round amounts (buttons, goals)."""
+    if amount_cents is None:
+        return ""
+    return cents_format(int(amount_cents), currency, whole_if_round=True)
+
+
+@register.filter
+def share(share_bp: int) -> str:
+    return basis_points_format(int(share_bp))
+
+
+@register.filter
+def tel(phone: str) -> str:
+    """A tel: URI for a printed phone number: "1-888-373-7888" -> "tel:+18883737888"."""
+    digits = re.sub(r"[^\d+]", "", phone or "")
+    if digits and not digits.startswith("+"):
+        digits = "+" + (digits if len(digits) > 10 else "1" + digits)
+    return f"tel:{digits}"
+
+
+@register.filter
+def percent_of(part: int, whole: int) -> int:
+    """Whole percent of part in whole, clamped to 0..100 (for progress bars)."""
+    if not whole:
+        return 0
+    return max(0, min(100, (100 * int(part)) // int(whole)))

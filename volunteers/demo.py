@@ -1,0 +1,260 @@
+"""The demo pledge day: a Central Valley "Pledge 2 Stop Human Trafficking" day, built idempotently.
+
+Running it again changes nothing that exists (the date, the bucket tokens and the passwords stay);
+it only adds what is missing. Phone numbers (555-01xx) and tax ids are fictional.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+from decimal import Decimal
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+from django.utils import timezone
+
+from events import services as event_services
+from events.models import Bucket, Corner, Event, Membership, Organization, Shift
+from volunteers.models import User
+
+DEMO_PASSWORD = "pledgeday-demo"  # noqa: S105 (printed by the launcher; demo accounts only)
+DEMO_TIMEZONE = "America/Los_Angeles"
+EVENT_SLUG = "pledge-2-stop-human-trafficking"
+SHIFT_HOURS = [(7, 10), (10, 13), (13, 16), (16, 19)]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    name: str
+    language: str
+    role: str  # "admin", "organizer" or "volunteer"
+
+
+ORGANIZATIONS = [
+    # slug, name, legal name, tax id, share (bp), hotline name, hotline phone, description
+    (
+        "cvaht",
+        "Central Valley Against Human Trafficking",
+        "Fresno Economic Opportunities Commission",
+        "00-0000001",
+        4000,
+        "24-hour crisis line",
+        "559-555-0100",
+        "Case management, emergency shelter referrals and training for survivors of sex and labor "
+        "trafficking across the Central Valley. Fiscal host of the pledge day.",
+    ),
+    (
+        "breaking-the-chains",
+        "Breaking the Chains",
+        "Breaking the Chains",
+        "00-0000002",
+        2000,
+        "Outreach line",
+        "559-555-0101",
+        "Outreach and long-term support for women leaving exploitation in Fresno.",
+    ),
+    (
+        "marjaree-mason-center",
+        "Marjaree Mason Center",
+        "Marjaree Mason Center, Inc.",
+        "00-0000003",
+        2000,
+        "24-hour domestic violence hotline",
+        "559-555-0102",
+        "Safe housing and services for people escaping domestic violence in Fresno County.",
+    ),
+    (
+        "cvjc",
+        "Central Valley Justice Coalition",
+        "Central Valley Justice Coalition",
+        "00-0000004",
+        2000,
+        "",
+        "",
+        "Prevention education in schools and community awareness across the Central Valley.",
+    ),
+]
+
+CORNERS = [
+    # name, city, address, latitude, longitude, safety notes
+    (
+        "Blackstone & Shaw",
+        "Fresno",
+        "NE corner, by the bus stop",
+        "36.808200",
+        "-119.790300",
+        "Stay on the sidewalk; traffic turns right fast. Restrooms at the café on Shaw.",
+    ),
+    (
+        "Blackstone & Herndon",
+        "Fresno",
+        "SW corner, shopping-center entrance",
+        "36.837400",
+        "-119.790400",
+        "Store manager knows we are coming; do not stand in the driveway.",
+    ),
+    (
+        "Shaw & Clovis",
+        "Clovis",
+        "NW corner",
+        "36.808300",
+        "-119.701200",
+        "Shade only in the afternoon: bring water.",
+    ),
+    (
+        "Madera Ave & Whitesbridge",
+        "Kerman",
+        "SE corner, by the pharmacy",
+        "36.723600",
+        "-120.059900",
+        "Heavy truck traffic on Whitesbridge; keep buckets on the curb side.",
+    ),
+    (
+        "Gateway & Yosemite",
+        "Madera",
+        "NE corner, downtown",
+        "36.961300",
+        "-120.060700",
+        "Spanish speakers very welcome on this corner.",
+    ),
+]
+
+ACCOUNTS = [
+    DemoAccount("admin@pledgeday.test", "Alex Admin", "en", "admin"),
+    DemoAccount("organizer@pledgeday.test", "Olivia Ortega", "en", "organizer"),
+    DemoAccount("maria.lopez@pledgeday.test", "María López", "es", "volunteer"),
+    DemoAccount("jose.hernandez@pledgeday.test", "José Hernández", "es", "volunteer"),
+    DemoAccount("sam.chen@pledgeday.test", "Sam Chen", "en", "volunteer"),
+    DemoAccount("priya.patel@pledgeday.test", "Priya Patel", "en", "volunteer"),
+    DemoAccount("lupe.ramirez@pledgeday.test", "Lupe Ramírez", "es", "volunteer"),
+]
+
+STORY = (
+    "Human trafficking happens here, in the Central Valley: along Highway 99, in our fields and "
+    "in our neighborhoods. On one day each year, hundreds of volunteers stand at busy corners "
+    "from Madera to Kerman with buckets, signs and QR codes.\n\n"
+    "Every gift is shared among four local organizations that find, shelter and stand beside "
+    "survivors, and that teach our kids how traffickers recruit. Stop at a light, scan a bucket, "
+    "and help a neighbor get free."
+)
+
+
+def _demo_day(now: dt.datetime) -> dt.date:
+    """The first Saturday at least two weeks away, so the demo day is always upcoming."""
+    day = now.astimezone(zoneinfo.ZoneInfo(DEMO_TIMEZONE)).date() + dt.timedelta(days=14)
+    return day + dt.timedelta(days=(5 - day.weekday()) % 7)
+
+
+def _at(day: dt.date, hour: int) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=zoneinfo.ZoneInfo(DEMO_TIMEZONE))
+
+
+def _organizations() -> list[tuple[Organization, int]]:
+    shares = []
+    for (
+        slug,
+        name,
+        legal_name,
+        tax_id,
+        share_bp,
+        hotline_name,
+        hotline_phone,
+        about,
+    ) in ORGANIZATIONS:
+        organization, _created = Organization.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "name": name,
+                "legal_name": legal_name,
+                "tax_id": tax_id,
+                "description": about,
+                "hotline_name": hotline_name,
+                "hotline_phone": hotline_phone,
+            },
+        )
+        shares.append((organization, share_bp))
+    return shares
+
+
+def _event(*, now: dt.datetime, shares: list[tuple[Organization, int]]) -> Event:
+    day = _demo_day(now)
+    event, _created = Event.objects.get_or_create(
+        slug=EVENT_SLUG,
+        defaults={
+            "title": f"Pledge 2 Stop Human Trafficking {day.year}",
+            "story": STORY,
+            "starts_at": _at(day, 7),
+            "ends_at": _at(day, 19),
+            "timezone": DEMO_TIMEZONE,
+            "goal_cents": 25_000_00,
+            "currency": "usd",
+            "fiscal_host": shares[0][0],
+            "minimum_gift_cents": 500,
+            "suggested_amounts_cents": [1000, 2500, 5000, 10000],
+        },
+    )
+    if event.status == Event.Status.DRAFT:
+        event_services.event_partners_replace(event=event, shares=shares)
+        event = event_services.event_publish(event=event)
+    return event
+
+
+def _corners_shifts_buckets(event: Event) -> None:
+    day = event.starts_at.astimezone(event.tzinfo).date()
+    for name, city, address, latitude, longitude, notes in CORNERS:
+        corner, _created = Corner.objects.get_or_create(
+            event=event,
+            name=name,
+            defaults={
+                "city": city,
+                "address": address,
+                "latitude": Decimal(latitude),
+                "longitude": Decimal(longitude),
+                "safety_notes": notes,
+            },
+        )
+        for start, end in SHIFT_HOURS:
+            Shift.objects.get_or_create(
+                corner=corner,
+                starts_at=_at(day, start),
+                ends_at=_at(day, end),
+                defaults={"capacity": 4, "min_volunteers": 2},
+            )
+    for number in range(1, 2 * len(CORNERS) + 1):
+        Bucket.objects.get_or_create(event=event, label=f"B-{number:02d}")
+
+
+def _accounts(event: Event) -> None:
+    for account in ACCOUNTS:
+        user, created = User.objects.get_or_create(
+            email=account.email,
+            defaults={
+                "name": account.name,
+                "preferred_language": account.language,
+                "is_staff": account.role == "admin",
+                "is_superuser": account.role == "admin",
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        EmailAddress.objects.get_or_create(
+            user=user, email=account.email, defaults={"verified": True, "primary": True}
+        )
+        if account.role == "organizer":
+            Membership.objects.get_or_create(
+                user=user, organization=event.fiscal_host, role=Membership.Role.LEAD
+            )
+
+
+@transaction.atomic
+def demo_seed(*, now: dt.datetime | None = None) -> Event:
+    """Create (or complete) the demo pledge day and its accounts; returns the event."""
+    now = now or timezone.now()
+    event = _event(now=now, shares=_organizations())
+    _corners_shifts_buckets(event)
+    _accounts(event)
+    return event
