@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 CURRENCY_SYMBOLS: dict[str, str] = {"usd": "$", "cad": "CA$", "mxn": "MX$", "eur": "€"}
 CURRENCY_CHOICES = [(code, code.upper()) for code in CURRENCY_SYMBOLS]
 BASIS_POINTS_WHOLE = 10_000  # 100% expressed in basis points
+MAX_PARSED_AMOUNT = Decimal(10) ** 12  # beyond any gift; keeps Decimal arithmetic in range
 
 
 def cents_format(amount_cents: int, currency: str = "usd", *, whole_if_round: bool = False) -> str:
@@ -29,7 +30,9 @@ def cents_parse(text: str) -> int | None:
         value = Decimal(cleaned)
     except InvalidOperation:
         return None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+    if not value.is_finite() or abs(value) >= MAX_PARSED_AMOUNT:
+        return None
+    if value != value.quantize(Decimal("0.01")):  # no fractions of a cent
         return None
     return int(value * 100)
 

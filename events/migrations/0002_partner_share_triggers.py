@@ -109,10 +109,10 @@ SQLITE_BACKWARD = [
 def _run(schema_editor, *, postgres, sqlite):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(postgres)
+        schema_editor.execute(postgres, params=None)
     elif vendor == "sqlite":
         for statement in sqlite:
-            schema_editor.execute(statement)
+            schema_editor.execute(statement, params=None)
     else:
         raise NotImplementedError(f"Pledgeday supports PostgreSQL and SQLite, not {vendor}.")
 

@@ -1,0 +1,32 @@
+"""Shared fixtures, and the rule that a test needing PostgreSQL or Redis never silently skips in CI."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+REQUIRE_SERVICES = os.environ.get("PLEDGEDAY_REQUIRE_SERVICES") == "1"
+
+
+def _skip_or_fail(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"PLEDGEDAY_REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _services_required_by_markers(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _skip_or_fail("this test needs PostgreSQL (set DATABASE_URL=postgres://...)")
+    if request.node.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
+        _skip_or_fail("this test needs Redis (set REDIS_URL=redis://...)")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate-limit counters and cached fragments must not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()

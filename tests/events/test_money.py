@@ -1,0 +1,45 @@
+"""Money is integer cents: formatting and parsing in one module."""
+
+from __future__ import annotations
+
+import pytest
+
+from events.money import basis_points_format, cents_format, cents_parse
+
+
+@pytest.mark.parametrize(
+    ("cents", "text"),
+    [
+        (0, "$0.00"),
+        (5, "$0.05"),
+        (123456, "$1,234.56"),
+        (-2500, "-$25.00"),
+        (10**9, "$10,000,000.00"),
+    ],
+)
+def test_cents_are_formatted_for_people(cents: int, text: str) -> None:
+    assert cents_format(cents, "usd") == text
+
+
+def test_round_amounts_can_drop_the_cents() -> None:
+    assert cents_format(2500, "usd", whole_if_round=True) == "$25"
+    assert cents_format(2550, "usd", whole_if_round=True) == "$25.50"
+
+
+@pytest.mark.parametrize(
+    ("text", "cents"),
+    [("25", 2500), ("25.5", 2550), ("$1,000.00", 100000), (" 7.05 ", 705), ("0.01", 1)],
+)
+def test_typed_amounts_become_cents(text: str, cents: int) -> None:
+    assert cents_parse(text) == cents
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1.005", "NaN", "Infinity", "1e400000", "$"])
+def test_what_is_not_an_amount_is_none(text: str) -> None:
+    assert cents_parse(text) is None
+
+
+def test_basis_points_read_as_percent() -> None:
+    assert basis_points_format(2500) == "25%"
+    assert basis_points_format(3333) == "33.33%"
+    assert basis_points_format(5) == "0.05%"
