@@ -1,4 +1,4 @@
-"""Shared fixtures, and the rule that a test needing PostgreSQL or Redis never silently skips in CI."""
+"""Shared fixtures, and the rule that tests needing PostgreSQL or Redis never skip in CI."""
 
 from __future__ import annotations
 

@@ -143,7 +143,7 @@ def test_the_same_organization_cannot_partner_an_event_twice() -> None:
 
 def test_a_membership_names_an_event_or_an_organization_not_both() -> None:
     user, event = UserFactory(), EventFactory()
-    both = dict(user=user, event=event, organization=event.fiscal_host, role="organizer")
+    both = {"user": user, "event": event, "organization": event.fiscal_host, "role": "organizer"}
     assert refused(lambda: Membership.objects.create(**both))
     assert refused(lambda: Membership.objects.create(user=user, role="organizer"))
 

@@ -34,7 +34,7 @@ def test_partners_replace_can_move_share_from_one_partner_to_another() -> None:
 
 def test_partners_replace_refuses_more_than_100_percent_with_a_clear_message() -> None:
     event = EventFactory()
-    with pytest.raises(ValidationError, match="100.01%"):
+    with pytest.raises(ValidationError, match=r"100\.01%"):
         services.event_partners_replace(
             event=event, shares=[(OrganizationFactory(), 5001), (OrganizationFactory(), 5000)]
         )

@@ -47,7 +47,8 @@ def test_event_page_shows_story_partners_and_hotlines(client: Client, event: Eve
     page = client.get(reverse("events:detail", args=[event.slug])).content.decode()
     assert event.story in page
     assert partner.name in page
-    assert "60%" in page and "40%" in page
+    assert "60%" in page
+    assert "40%" in page
     assert "1-888-373-7888" in page
     assert 'href="tel:+15595550199"' in page
 

@@ -82,7 +82,8 @@ def test_the_sign_in_page_wears_the_site_layout(client: Client) -> None:
 
 def test_create_superuser_makes_a_staff_superuser() -> None:
     user = User.objects.create_superuser("root@example.org", "pw-for-test-only")
-    assert user.is_staff and user.is_superuser
+    assert user.is_staff
+    assert user.is_superuser
     assert user.check_password("pw-for-test-only")
     assert str(user) == "root@example.org"
 
