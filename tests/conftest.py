@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 
 REQUIRE_SERVICES = os.environ.get("PLEDGEDAY_REQUIRE_SERVICES") == "1"
+TEST_CACHE_PREFIX = "pledgeday-test"
 
 
 def _skip_or_fail(reason: str) -> None:
@@ -27,6 +28,23 @@ def _services_required_by_markers(request: pytest.FixtureRequest) -> None:
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """Rate-limit counters and cached fragments must not leak from one test into the next."""
-    from django.core.cache import cache
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
 
-    cache.clear()
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        # Only this suite's keys: REDIS_URL may point at a database that holds other things.
+        client = backend._cache.get_client(write=True)
+        for key in client.scan_iter(match=f"{TEST_CACHE_PREFIX}:*"):
+            client.delete(key)
+    else:
+        backend.clear()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    redis = "Redis" if os.environ.get("REDIS_URL") else "no Redis (REDIS_URL unset)"
+    required = ", required" if REQUIRE_SERVICES else ""
+    return [f"pledgeday: database {engine}, {redis}{required}"]

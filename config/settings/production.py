@@ -10,8 +10,8 @@ def _refuse(problem: str) -> None:
     raise ImproperlyConfigured(f"Production settings refuse to start: {problem}")
 
 
-if not SECRET_KEY or len(SECRET_KEY) < 32:
-    _refuse("SECRET_KEY must be set to a random value of at least 32 characters.")
+if not SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+    _refuse("SECRET_KEY must be set to a random value of at least 50 characters.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
     _refuse("ALLOWED_HOSTS must list the site's host names.")
@@ -34,6 +34,8 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Joining the browsers' HSTS preload list is a deliberate, hard-to-undo choice for each domain.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 

@@ -1,0 +1,129 @@
+"""The README's run command, as a newcomer runs it: it serves the demo and Ctrl-C stops everything.
+
+This starts the real launcher (`./pledgeday run`) on free loopback ports with its own state folder:
+web server, Celery worker and beat on the embedded broker, and localstripe.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BANNER = "Pledgeday is running"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def fetch(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (loopback)
+        return response.status, response.read().decode()
+
+
+@pytest.fixture
+def launcher_env(tmp_path: Path) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        PLEDGEDAY_VAR_DIR=str(tmp_path / "var"),
+        PLEDGEDAY_PORT=str(free_port()),
+        LOCALSTRIPE_PORT=str(free_port()),
+    )
+    return env
+
+
+def stop(process: subprocess.Popen[str], lines: list[str]) -> int:
+    """Ctrl-C, as a person would press it; returns the launcher's exit code."""
+    process.send_signal(signal.SIGINT)
+    try:
+        return process.wait(timeout=60)
+    finally:
+        time.sleep(0.2)  # let the reader thread take the last lines
+        assert process.stdout is not None
+        process.stdout.close()
+
+
+def start(env: dict[str, str]) -> tuple[subprocess.Popen[str], list[str]]:
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "pledgeday"), "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    assert process.stdout is not None
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 240
+    while not any(BANNER in line for line in lines):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            stop(process, lines)
+            pytest.fail("the run command did not start:\n" + "".join(lines[-60:]))
+        time.sleep(0.2)
+    return process, lines
+
+
+def test_the_run_command_serves_the_demo_and_stops_cleanly_on_ctrl_c(
+    launcher_env: dict[str, str],
+) -> None:
+    web, stripe = int(launcher_env["PLEDGEDAY_PORT"]), int(launcher_env["LOCALSTRIPE_PORT"])
+    process, lines = start(launcher_env)
+    try:
+        status, home = fetch(f"http://127.0.0.1:{web}/")
+        assert status == 200
+        assert "Pledge 2 Stop Human Trafficking" in home
+        status, page = fetch(f"http://127.0.0.1:{web}/events/pledge-2-stop-human-trafficking/")
+        assert status == 200
+        assert "Blackstone &amp; Shaw" in page
+        assert port_in_use(stripe)
+        output = "".join(lines)
+        assert "organizer@pledgeday.test" in output
+        assert "pledgeday-demo" in output
+
+        # A second run while the first is up explains itself instead of failing obscurely.
+        second = subprocess.run(
+            [sys.executable, str(ROOT / "pledgeday"), "run"],
+            cwd=ROOT,
+            env=launcher_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert second.returncode == 1
+        assert "already in use" in second.stderr
+    finally:
+        assert stop(process, lines) == 0, "".join(lines[-40:])
+    assert not port_in_use(web)
+    assert not port_in_use(stripe)
+    assert "pledgeday: stopped" in "".join(lines)
+
+
+def test_the_run_command_can_run_again_on_the_same_data(launcher_env: dict[str, str]) -> None:
+    for _ in range(2):
+        process, lines = start(launcher_env)
+        assert stop(process, lines) == 0
