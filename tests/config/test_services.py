@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,8 +33,8 @@ def celery_app(broker_url: str) -> Celery:
 
 
 @pytest.fixture
-def redis_broker() -> Iterator[str]:
-    yield os.environ["REDIS_URL"]
+def redis_broker() -> str:
+    return os.environ["REDIS_URL"]
 
 
 def wait_until(condition, seconds: float = 20.0) -> bool:

@@ -130,6 +130,7 @@ def test_pages_are_in_spanish_for_a_spanish_phone(client: Client, event: Event) 
         reverse("events:detail", args=[event.slug]), HTTP_ACCEPT_LANGUAGE="es"
     ).content.decode()
     assert "Organizaciones" in event_page
+    assert "10 de enero de 2099" in event_page
 
 
 def test_a_person_can_switch_to_spanish(client: Client) -> None:
