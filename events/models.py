@@ -103,6 +103,39 @@ class Event(models.Model):
         blank=True,
         help_text=_("For example [1000, 2500, 5000, 10000]."),
     )
+    # --- Volunteer rules of this pledge day ---
+    minimum_volunteer_age = models.PositiveSmallIntegerField(
+        _("minimum volunteer age"),
+        default=16,
+        help_text=_("Volunteers younger than this cannot take a corner shift (16 or 18)."),
+    )
+    signup_opens_at = models.DateTimeField(
+        _("sign-up opens"), null=True, blank=True, help_text=_("Empty: open as soon as published.")
+    )
+    signup_closes_at = models.DateTimeField(
+        _("sign-up closes"), null=True, blank=True, help_text=_("Empty: until each shift starts.")
+    )
+    cancellation_cutoff_hours = models.PositiveSmallIntegerField(
+        _("no cancellations online in the last (hours)"), default=3
+    )
+    max_consecutive_hours = models.PositiveSmallIntegerField(
+        _("most consecutive hours per volunteer"), default=6
+    )
+    volunteer_coordinator_name = models.CharField(
+        _("volunteer coordinator"), max_length=120, blank=True
+    )
+    volunteer_coordinator_phone = models.CharField(
+        _("volunteer coordinator phone"),
+        max_length=40,
+        blank=True,
+        help_text=_("Shown to volunteers who can no longer cancel online."),
+    )
+    waiver_text = models.TextField(_("volunteer waiver"), blank=True)
+    waiver_version = models.PositiveIntegerField(
+        _("waiver version"),
+        default=1,
+        help_text=_("Raise it when the waiver changes: everyone accepts the new text again."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -125,6 +158,20 @@ class Event(models.Model):
             models.CheckConstraint(
                 condition=Q(currency__in=[code for code, _label in CURRENCY_CHOICES]),
                 name="event_currency_supported",
+            ),
+            models.CheckConstraint(
+                condition=Q(minimum_volunteer_age__gte=16, minimum_volunteer_age__lte=21),
+                name="event_minimum_volunteer_age_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(signup_opens_at__isnull=True)
+                | Q(signup_closes_at__isnull=True)
+                | Q(signup_closes_at__gt=F("signup_opens_at")),
+                name="event_signup_window_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_consecutive_hours__gte=1),
+                name="event_max_consecutive_hours_positive",
             ),
         ]
         indexes = [models.Index(fields=["status", "ends_at"], name="event_status_ends_idx")]

@@ -172,3 +172,24 @@ def test_email_addresses_are_unique_ignoring_case() -> None:
 def test_bucket_model_default_token_is_used_when_none_is_given() -> None:
     bucket = Bucket.objects.create(event=EventFactory(), label="B-1")
     assert len(bucket.token) == 16
+
+
+def test_every_share_trigger_survives_the_migrations() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            expected = {
+                "events_eventpartner_shares_insert",
+                "events_eventpartner_shares_update",
+                "events_event_publish_insert",
+                "events_event_publish_update",
+            }
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+            expected = {
+                "events_eventpartner_shares_at_most_whole",
+                "events_event_shares_whole_when_published",
+            }
+        assert expected <= {row[0] for row in cursor.fetchall()}
