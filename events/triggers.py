@@ -45,7 +45,7 @@ BEGIN
         SELECT COALESCE(SUM(share_bp), 0) INTO total FROM events_eventpartner
             WHERE event_id = NEW.id;
         IF total <> 10000 THEN
-            RAISE EXCEPTION 'event % cannot leave draft: shares add up to % basis points, not 10000',
+            RAISE EXCEPTION 'event % cannot leave draft: shares add up to % bp, not 10000',
                 NEW.id, total
                 USING ERRCODE = 'check_violation';
         END IF;
