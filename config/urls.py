@@ -11,6 +11,7 @@ admin.site.site_title = _("Pledgeday")
 
 urlpatterns = [
     path("", include("events.urls")),
+    path("", include("volunteers.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

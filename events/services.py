@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from events.models import Event, EventPartner, Organization
+from events.models import Corner, Event, EventPartner, Organization, Shift
 from events.money import BASIS_POINTS_WHOLE, basis_points_format
 
 # Shares may change until money can arrive; after that the split must stay what donors saw.
@@ -76,10 +76,75 @@ def event_publish(*, event: Event) -> Event:
 
 
 @transaction.atomic
-def events_advance_status(*, now: datetime) -> int:
+def events_advance_status(*, now: dt.datetime) -> int:
     """Turn published events whose window has begun into live ones; returns how many changed."""
     return (
         Event.objects.select_for_update()
         .filter(status=Event.Status.PUBLISHED, starts_at__lte=now)
         .update(status=Event.Status.LIVE, updated_at=now)
     )
+
+
+# --- Shifts ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def shifts_bulk_create(
+    *,
+    corner: Corner,
+    day: dt.date,
+    first_start: dt.time,
+    last_end: dt.time,
+    length_hours: int,
+    capacity: int,
+    min_volunteers: int,
+) -> list[Shift]:
+    """Back-to-back shifts, e.g. every 3 hours from 7:00 to 19:00; existing times are skipped."""
+    if length_hours < 1:
+        raise ValidationError(_("A shift lasts at least one hour."), code="length")
+    if not 1 <= min_volunteers <= capacity:
+        raise ValidationError(
+            _("The minimum must be at least 1 and no more than the capacity."), code="minimum"
+        )
+    zone = corner.event.tzinfo
+    start = dt.datetime.combine(day, first_start, tzinfo=zone)
+    end_of_day = dt.datetime.combine(day, last_end, tzinfo=zone)
+    if end_of_day <= start:
+        raise ValidationError(
+            _("The last shift must end after the first one starts."), code="order"
+        )
+    step = dt.timedelta(hours=length_hours)
+    created = []
+    while start + step <= end_of_day:
+        shift, made = Shift.objects.get_or_create(
+            corner=corner,
+            starts_at=start,
+            ends_at=start + step,
+            defaults={"capacity": capacity, "min_volunteers": min_volunteers},
+        )
+        if made:
+            created.append(shift)
+        start += step
+    if not created and start == dt.datetime.combine(day, first_start, tzinfo=zone):
+        raise ValidationError(_("No shift fits between those times."), code="nothing_fits")
+    return created
+
+
+@transaction.atomic
+def corner_shifts_copy(*, source: Corner, target: Corner) -> list[Shift]:
+    """Give the target corner the same shift times, capacities and minimums as the source."""
+    if source.event_id != target.event_id or source.pk == target.pk:
+        raise ValidationError(
+            _("Shifts can be copied only to another corner of the same pledge day."), code="target"
+        )
+    created = []
+    for shift in source.shifts.all():
+        copy, made = Shift.objects.get_or_create(
+            corner=target,
+            starts_at=shift.starts_at,
+            ends_at=shift.ends_at,
+            defaults={"capacity": shift.capacity, "min_volunteers": shift.min_volunteers},
+        )
+        if made:
+            created.append(copy)
+    return created

@@ -9,10 +9,10 @@ import factory
 from allauth.account.models import EmailAddress
 
 from events.models import Bucket, Corner, Event, EventPartner, Membership, Organization, Shift
-from volunteers.models import User
+from volunteers.models import AgeBand, Profile, User
 
 PACIFIC = zoneinfo.ZoneInfo("America/Los_Angeles")
-DAY_START = dt.datetime(2031, 1, 11, 7, 0, tzinfo=PACIFIC)
+DAY_START = dt.datetime(2031, 1, 11, 7, 0, tzinfo=PACIFIC)  # a Saturday, long after today
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -111,3 +111,28 @@ def published_event(**kwargs: object) -> Event:
         event=event, shares=[(OrganizationFactory(), 6000), (OrganizationFactory(), 4000)]
     )
     return services.event_publish(event=event)
+
+
+class ProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Profile
+
+    user = factory.SubFactory(UserFactory)
+    phone = "559-555-0142"
+    emergency_contact_name = "Ana Contact"
+    emergency_contact_phone = "559-555-0143"
+    age_band = AgeBand.ADULT
+    languages_spoken = ["en", "es"]
+
+
+def volunteer(**profile_fields: object) -> User:
+    """A verified user with a complete adult profile (override any profile field)."""
+    return ProfileFactory(**profile_fields).user
+
+
+def open_shift(*, capacity: int = 4, min_volunteers: int = 2, **event_fields: object) -> Shift:
+    """A shift of a published event far in the future, no waiver, default rules."""
+    event = published_event(**event_fields)
+    return ShiftFactory(
+        corner=CornerFactory(event=event), capacity=capacity, min_volunteers=min_volunteers
+    )

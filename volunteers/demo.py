@@ -6,18 +6,21 @@ it only adds what is missing. Phone numbers (555-01xx) and tax ids are fictional
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from events import services as event_services
 from events.models import Bucket, Corner, Event, Membership, Organization, Shift
-from volunteers.models import User
+from volunteers import services as volunteer_services
+from volunteers.models import AgeBand, User
 
 DEMO_PASSWORD = "pledgeday-demo"  # noqa: S105 (printed by the launcher; demo accounts only)
 DEMO_TIMEZONE = "America/Los_Angeles"
@@ -31,6 +34,9 @@ class DemoAccount:
     name: str
     language: str
     role: str  # "admin", "organizer" or "volunteer"
+    age_band: str = AgeBand.ADULT
+    city: str = ""
+    shift: tuple[str, int] | None = None  # (corner, start hour) to sign up for
 
 
 ORGANIZATIONS = [
@@ -125,12 +131,34 @@ CORNERS = [
 ACCOUNTS = [
     DemoAccount("admin@pledgeday.test", "Alex Admin", "en", "admin"),
     DemoAccount("organizer@pledgeday.test", "Olivia Ortega", "en", "organizer"),
-    DemoAccount("maria.lopez@pledgeday.test", "María López", "es", "volunteer"),
-    DemoAccount("jose.hernandez@pledgeday.test", "José Hernández", "es", "volunteer"),
-    DemoAccount("sam.chen@pledgeday.test", "Sam Chen", "en", "volunteer"),
-    DemoAccount("priya.patel@pledgeday.test", "Priya Patel", "en", "volunteer"),
-    DemoAccount("lupe.ramirez@pledgeday.test", "Lupe Ramírez", "es", "volunteer"),
-]
+    DemoAccount(
+        "maria.lopez@pledgeday.test", "María López", "es", "volunteer",
+        city="Fresno", shift=("Blackstone & Shaw", 7),
+    ),
+    DemoAccount(
+        "jose.hernandez@pledgeday.test", "José Hernández", "es", "volunteer",
+        city="Fresno", shift=("Blackstone & Shaw", 7),
+    ),
+    DemoAccount(
+        "sam.chen@pledgeday.test", "Sam Chen", "en", "volunteer",
+        city="Clovis", shift=("Shaw & Clovis", 10),
+    ),
+    DemoAccount(
+        "priya.patel@pledgeday.test", "Priya Patel", "en", "volunteer",
+        city="Clovis", shift=("Shaw & Clovis", 10),
+    ),
+    DemoAccount(
+        "lupe.ramirez@pledgeday.test", "Lupe Ramírez", "es", "volunteer",
+        age_band=AgeBand.MINOR, city="Madera", shift=("Gateway & Yosemite", 13),
+    ),
+]  # fmt: skip
+
+WAIVER = (
+    "I volunteer of my own free will. I will stay on the sidewalk, never step into traffic, "
+    "and always stand with at least one other volunteer. I will not confront anyone; if I see "
+    "something that worries me I will call 911 or the National Human Trafficking Hotline. "
+    "I release the organizers from liability for ordinary risks of standing on a street corner."
+)
 
 STORY = (
     "Human trafficking happens here, in the Central Valley: along Highway 99, in our fields and "
@@ -194,6 +222,9 @@ def _event(*, now: dt.datetime, shares: list[tuple[Organization, int]]) -> Event
             "fiscal_host": shares[0][0],
             "minimum_gift_cents": 500,
             "suggested_amounts_cents": [1000, 2500, 5000, 10000],
+            "waiver_text": WAIVER,
+            "volunteer_coordinator_name": "Olivia Ortega",
+            "volunteer_coordinator_phone": "559-555-0110",
         },
     )
     if event.status == Event.Status.DRAFT:
@@ -248,6 +279,37 @@ def _accounts(event: Event) -> None:
             Membership.objects.get_or_create(
                 user=user, organization=event.fiscal_host, role=Membership.Role.LEAD
             )
+        if account.role == "volunteer":
+            _volunteer(user, account, event)
+
+
+def _volunteer(user: User, account: DemoAccount, event: Event) -> None:
+    minor = account.age_band == AgeBand.MINOR
+    volunteer_services.profile_save(
+        user=user,
+        phone=f"559-555-01{sum(map(ord, account.email)) % 90 + 10}",
+        emergency_contact_name="Family contact",
+        emergency_contact_phone="559-555-0199",
+        languages_spoken=["es", "en"] if account.language == "es" else ["en"],
+        age_band=account.age_band,
+        preferred_city=account.city,
+        guardian_name="Rosa Ramírez" if minor else "",
+        guardian_contact="559-555-0198" if minor else "",
+        guardian_consent_on=dt.date(2026, 11, 1) if minor else None,
+    )
+    if account.shift is None:
+        return
+    corner_name, hour = account.shift
+    day = event.starts_at.astimezone(event.tzinfo).date()
+    shift = Shift.objects.filter(
+        corner__event=event, corner__name=corner_name, starts_at=_at(day, hour)
+    ).first()
+    if shift is None:
+        return
+    with contextlib.suppress(ValidationError):  # already signed up, or the demo day has begun
+        volunteer_services.signup_create(
+            user=user, shift=shift, now=timezone.now(), accept_waiver=True
+        )
 
 
 @transaction.atomic

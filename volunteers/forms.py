@@ -1,8 +1,16 @@
-"""Forms of the volunteers app."""
+"""Forms of the volunteers app: they parse input; the services decide."""
 
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
-from volunteers.models import User
+from events.models import Bucket, Corner, Event
+from volunteers.models import LANGUAGES_SPOKEN, AgeBand, User
 
 
 class UserAdminCreationForm(AdminUserCreationForm):
@@ -15,3 +23,104 @@ class UserAdminChangeForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+
+class ProfileForm(forms.Form):
+    """The volunteer profile; saving goes through volunteers.services.profile_save."""
+
+    name = forms.CharField(label=_("Your name"), max_length=150)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=40)
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language for messages"), choices=User.Language.choices
+    )
+    languages_spoken = forms.MultipleChoiceField(
+        label=_("Languages you speak"),
+        choices=LANGUAGES_SPOKEN,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    age_band = forms.ChoiceField(label=_("Your age"), choices=AgeBand.choices)
+    emergency_contact_name = forms.CharField(label=_("Emergency contact"), max_length=120)
+    emergency_contact_phone = forms.CharField(label=_("Emergency contact phone"), max_length=40)
+    preferred_city = forms.CharField(
+        label=_("City you prefer to volunteer in"), max_length=80, required=False
+    )
+    guardian_name = forms.CharField(
+        label=_("Parent or guardian (under 18)"), max_length=120, required=False
+    )
+    guardian_contact = forms.CharField(
+        label=_("Parent or guardian phone or email"), max_length=120, required=False
+    )
+    guardian_consent_on = forms.DateField(
+        label=_("Date your parent or guardian gave consent"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("age_band") == AgeBand.ADULT:
+            data["guardian_name"] = data["guardian_contact"] = ""
+            data["guardian_consent_on"] = None
+        elif data.get("guardian_consent_on") and not (
+            data.get("guardian_name") and data.get("guardian_contact")
+        ):
+            raise forms.ValidationError(
+                _("Give your parent's or guardian's name and contact with the consent date.")
+            )
+        return data
+
+
+class PoolForm(forms.Form):
+    available_from = forms.TimeField(
+        label=_("Available from"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    available_until = forms.TimeField(
+        label=_("Available until"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    preferred_city = forms.ChoiceField(label=_("Preferred city"), required=False)
+
+    def __init__(self, *args: Any, cities: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["preferred_city"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 (declared above)
+        field.choices = [("", _("Anywhere")), *[(c, c) for c in cities]]
+
+
+class BulkShiftsForm(forms.Form):
+    corner = forms.ModelChoiceField(label=_("Corner"), queryset=Corner.objects.none())
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    first_start = forms.TimeField(
+        label=_("First shift starts"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    last_end = forms.TimeField(
+        label=_("Last shift ends"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    length_hours = forms.IntegerField(label=_("Hours per shift"), min_value=1, max_value=12)
+    capacity = forms.IntegerField(label=_("Volunteers per shift"), min_value=1, max_value=50)
+    min_volunteers = forms.IntegerField(
+        label=_("Minimum to be staffed (buddy rule)"), min_value=1, max_value=50, initial=2
+    )
+
+    def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["corner"].queryset = Corner.objects.filter(event=event)  # type: ignore[attr-defined]
+
+
+class CopyShiftsForm(forms.Form):
+    source = forms.ModelChoiceField(label=_("Copy the shifts of"), queryset=Corner.objects.none())
+    target = forms.ModelChoiceField(label=_("To the corner"), queryset=Corner.objects.none())
+
+    def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        corners = Corner.objects.filter(event=event)
+        self.fields["source"].queryset = corners  # type: ignore[attr-defined]
+        self.fields["target"].queryset = corners  # type: ignore[attr-defined]
+
+
+class HandOutForm(forms.Form):
+    bucket = forms.ModelChoiceField(label=_("Bucket"), queryset=Bucket.objects.none())
+
+    def __init__(self, *args: Any, buckets: QuerySet[Bucket], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["bucket"].queryset = buckets  # type: ignore[attr-defined]

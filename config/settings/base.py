@@ -139,6 +139,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # --- Mail ---------------------------------------------------------------------------------------
 
+# The address people reach the site at, for links in emails sent outside a request.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Pledgeday <no-reply@pledgeday.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -47,3 +47,9 @@ def percent_of(part: int, whole: int) -> int:
     if not whole:
         return 0
     return max(0, min(100, (100 * int(part)) // int(whole)))
+
+
+@register.filter
+def get_item(mapping: dict[object, object], key: object) -> object:
+    """{{ mine|get_item:shift.pk }}: a dictionary lookup with a variable key."""
+    return mapping.get(key) if mapping else None

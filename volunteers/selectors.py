@@ -1,0 +1,141 @@
+"""Reads of the volunteer side, for pages and services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from events.models import Bucket, Corner, Event, Shift
+from volunteers.models import ACTIVE_SIGNUP_STATUSES, BucketAssignment, PoolEntry, Signup, User
+from volunteers.services import waitlist_position
+
+PARTS_OF_DAY = {"morning": (0, 12), "afternoon": (12, 17), "evening": (17, 24)}
+
+
+def event_cities(event: Event) -> list[str]:
+    return list(
+        Corner.objects.filter(event=event)
+        .order_by("city")
+        .values_list("city", flat=True)
+        .distinct()
+    )
+
+
+def _waitlist_counted(shifts: QuerySet[Shift]) -> QuerySet[Shift]:
+    return shifts.annotate(
+        waitlisted=Count("signups", filter=Q(signups__status=Signup.Status.WAITLISTED))
+    )
+
+
+def event_shift_listing(*, event: Event, city: str = "", part_of_day: str = "") -> list[Corner]:
+    """Corners (by city, name) with their shifts in time order, filtered; three queries."""
+    shifts = _waitlist_counted(Shift.objects.order_by("starts_at"))
+    corners = Corner.objects.filter(event=event).order_by("city", "name")
+    if city:
+        corners = corners.filter(city=city)
+    if part_of_day in PARTS_OF_DAY:
+        first, last = PARTS_OF_DAY[part_of_day]
+        # Filter on the event's local hour: compare in Python after one read (a day is small).
+        result = []
+        for corner in corners.prefetch_related(Prefetch("shifts", queryset=shifts)):
+            kept = [
+                s
+                for s in corner.shifts.all()
+                if first <= s.starts_at.astimezone(event.tzinfo).hour < last
+            ]
+            if kept:
+                corner.listed_shifts = kept  # type: ignore[attr-defined]
+                result.append(corner)
+        return result
+    result = list(corners.prefetch_related(Prefetch("shifts", queryset=shifts)))
+    for corner in result:
+        corner.listed_shifts = list(corner.shifts.all())  # type: ignore[attr-defined]
+    return result
+
+
+def user_signups_by_shift(*, user: User, event: Event) -> dict[int, Signup]:
+    """The volunteer's active sign-ups on this event, keyed by shift id."""
+    if not user.is_authenticated:
+        return {}
+    return {
+        s.shift_id: s
+        for s in Signup.objects.filter(
+            user=user, shift__corner__event=event, status__in=ACTIVE_SIGNUP_STATUSES
+        )
+    }
+
+
+@dataclass(frozen=True)
+class MyShift:
+    signup: Signup
+    position: int | None
+
+
+def user_upcoming_signups(*, user: User, now: dt.datetime) -> list[MyShift]:
+    signups = (
+        Signup.objects.filter(user=user, status__in=ACTIVE_SIGNUP_STATUSES, shift__ends_at__gte=now)
+        .select_related("shift__corner__event")
+        .order_by("shift__starts_at")
+    )
+    return [MyShift(signup=s, position=waitlist_position(s)) for s in signups]
+
+
+def user_calendar_signups(*, user: User) -> QuerySet[Signup]:
+    return (
+        Signup.objects.filter(user=user, status__in=ACTIVE_SIGNUP_STATUSES)
+        .select_related("shift__corner__event")
+        .order_by("shift__starts_at")
+    )
+
+
+def user_pool_entries(*, user: User, event: Event) -> QuerySet[PoolEntry]:
+    return PoolEntry.objects.filter(user=user, event=event, status=PoolEntry.Status.WAITING)
+
+
+def event_dashboard_shifts(*, event: Event) -> list[Shift]:
+    """The event's shifts, understaffed first (biggest gap to the buddy minimum), then by time."""
+    shifts = list(
+        _waitlist_counted(Shift.objects.filter(corner__event=event).select_related("corner"))
+    )
+    return sorted(
+        shifts,
+        key=lambda s: (
+            s.is_staffed,
+            s.confirmed_count - s.min_volunteers,
+            s.starts_at,
+            s.corner.name,
+        ),
+    )
+
+
+def event_pool_waiting(*, event: Event) -> QuerySet[PoolEntry]:
+    return PoolEntry.objects.filter(event=event, status=PoolEntry.Status.WAITING).select_related(
+        "user"
+    )
+
+
+def shift_roster(*, shift: Shift) -> dict[str, list[Signup]]:
+    """Sign-ups of a shift by status, with contact details (organizers only)."""
+    roster: dict[str, list[Signup]] = {status: [] for status in Signup.Status.values}
+    for signup in (
+        Signup.objects.filter(shift=shift)
+        .select_related("user__volunteer_profile")
+        .order_by("created_at", "id")
+    ):
+        roster[signup.status].append(signup)
+    return roster
+
+
+def shift_bucket_assignments(*, shift: Shift) -> QuerySet[BucketAssignment]:
+    return (
+        BucketAssignment.objects.filter(shift=shift)
+        .select_related("bucket")
+        .prefetch_related("holders")
+    )
+
+
+def event_buckets_available(*, event: Event) -> QuerySet[Bucket]:
+    out = BucketAssignment.objects.filter(returned_at__isnull=True).values("bucket_id")
+    return Bucket.objects.filter(event=event).exclude(pk__in=out).order_by("label")

@@ -1,0 +1,478 @@
+"""Every write of the volunteer side: profiles, waivers, sign-ups, the pool, check-in, buckets.
+
+Locking order, everywhere: the volunteer's user row, then the shift row. Capacity is decided
+under the shift's row lock, and the database refuses a confirmed_count above capacity anyway.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from events.models import Bucket, Event, Shift
+from volunteers.models import (
+    ACTIVE_SIGNUP_STATUSES,
+    AGE_BAND_YOUNGEST,
+    BucketAssignment,
+    PoolEntry,
+    Profile,
+    Signup,
+    User,
+    WaiverAcceptance,
+)
+
+OPEN_STATUSES = (Event.Status.PUBLISHED, Event.Status.LIVE)
+# Shifts closer together than this count as one stretch for the consecutive-hours rule.
+REST_BREAK = dt.timedelta(hours=1)
+
+PROFILE_FIELDS = {
+    "phone",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "languages_spoken",
+    "age_band",
+    "guardian_name",
+    "guardian_contact",
+    "guardian_consent_on",
+    "preferred_city",
+}
+
+
+def _local(moment: dt.datetime, event: Event) -> str:
+    return formats.date_format(timezone.localtime(moment, event.tzinfo), "DATETIME_FORMAT")
+
+
+def _coordinator(event: Event) -> str:
+    if event.volunteer_coordinator_phone:
+        name = event.volunteer_coordinator_name or _("the volunteer coordinator")
+        return _("Please call %(name)s at %(phone)s instead.") % {
+            "name": name,
+            "phone": event.volunteer_coordinator_phone,
+        }
+    return _("Please call the organizers of this pledge day instead.")
+
+
+# --- Profile and waiver -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def profile_save(
+    *, user: User, name: str | None = None, preferred_language: str | None = None, **fields: Any
+) -> Profile:
+    """Create or update a volunteer's profile, with their name and preferred language."""
+    unknown = set(fields) - PROFILE_FIELDS
+    if unknown:
+        raise TypeError(f"unknown profile fields: {sorted(unknown)}")
+    if fields.get("guardian_consent_on") and not (
+        fields.get("guardian_name") and fields.get("guardian_contact")
+    ):
+        raise ValidationError(
+            _("Give the guardian's name and contact together with the consent date."),
+            code="guardian_incomplete",
+        )
+    profile, _created = Profile.objects.update_or_create(user=user, defaults=fields)
+    if name is not None:
+        user.name = name
+    if preferred_language:
+        user.preferred_language = preferred_language
+    user.save(update_fields=["name", "preferred_language"])
+    return profile
+
+
+def _waiver_accepted(*, user: User, event: Event) -> bool:
+    return WaiverAcceptance.objects.filter(
+        user=user, event=event, version=event.waiver_version
+    ).exists()
+
+
+def waiver_accept(*, user: User, event: Event, now: dt.datetime) -> WaiverAcceptance:
+    acceptance, _created = WaiverAcceptance.objects.get_or_create(
+        user=user, event=event, version=event.waiver_version, defaults={"accepted_at": now}
+    )
+    return acceptance
+
+
+def _eligibility_check(*, user: User, event: Event, accept_waiver: bool, now: dt.datetime) -> None:
+    """Profile, age, guardian consent and waiver: refused with the reason, in order."""
+    if event.status not in OPEN_STATUSES:
+        raise ValidationError(_("This pledge day is not open for sign-ups."), code="not_open")
+    profile = Profile.objects.filter(user=user).first()
+    if profile is None:
+        raise ValidationError(
+            _("Please complete your volunteer profile before signing up."), code="profile_missing"
+        )
+    if AGE_BAND_YOUNGEST[profile.age_band] < event.minimum_volunteer_age:
+        raise ValidationError(
+            _("Volunteers on the corners of this pledge day must be at least %(age)s years old.")
+            % {"age": event.minimum_volunteer_age},
+            code="too_young",
+        )
+    if profile.is_minor and not profile.has_guardian_consent:
+        raise ValidationError(
+            _("Volunteers under 18 need a parent's or guardian's consent in their profile first."),
+            code="guardian_consent",
+        )
+    if event.waiver_text and not _waiver_accepted(user=user, event=event):
+        if not accept_waiver:
+            raise ValidationError(
+                _("Please read and accept the volunteer waiver of this pledge day."), code="waiver"
+            )
+        waiver_accept(user=user, event=event, now=now)
+
+
+# --- Sign-up and cancellation -----------------------------------------------------------------
+
+
+def _shift_lock(shift_id: int) -> Shift:
+    """The shift row, locked until the transaction ends (the concurrency tests replace this)."""
+    return Shift.objects.select_for_update().select_related("corner__event").get(pk=shift_id)
+
+
+def _window_check(*, shift: Shift, event: Event, now: dt.datetime) -> None:
+    if now >= shift.starts_at:
+        raise ValidationError(_("This shift has already started."), code="started")
+    if event.signup_opens_at and now < event.signup_opens_at:
+        raise ValidationError(
+            _("Sign-up opens on %(when)s.") % {"when": _local(event.signup_opens_at, event)},
+            code="not_yet_open",
+        )
+    if event.signup_closes_at and now >= event.signup_closes_at:
+        raise ValidationError(_("Sign-up for this pledge day has closed."), code="closed")
+
+
+def _active_signups(user: User) -> Iterable[Signup]:
+    return Signup.objects.filter(user=user, status__in=ACTIVE_SIGNUP_STATUSES).select_related(
+        "shift__corner"
+    )
+
+
+def _schedule_check(*, user: User, shift: Shift, event: Event) -> None:
+    """No overlapping shifts, and no stretch longer than the event allows."""
+    others = [s.shift for s in _active_signups(user) if s.shift_id != shift.pk]
+    for other in others:
+        if other.starts_at < shift.ends_at and shift.starts_at < other.ends_at:
+            raise ValidationError(
+                _("This shift overlaps your shift at %(corner)s (%(when)s).")
+                % {"corner": other.corner.name, "when": _local(other.starts_at, event)},
+                code="overlap",
+            )
+    start, end = shift.starts_at, shift.ends_at
+    grown = True
+    while grown:  # grow the stretch while another shift touches it (with less than a break)
+        grown = False
+        for other in others:
+            near = other.ends_at > start - REST_BREAK and other.starts_at < end + REST_BREAK
+            if near and (other.starts_at < start or other.ends_at > end):
+                start, end = min(start, other.starts_at), max(end, other.ends_at)
+                grown = True
+    limit = dt.timedelta(hours=event.max_consecutive_hours)
+    if end - start > limit:
+        raise ValidationError(
+            _(
+                "That would make %(hours)s hours in a row; this pledge day allows at most "
+                "%(limit)s. Leave a break of at least an hour between shifts."
+            )
+            % {
+                "hours": f"{(end - start).total_seconds() / 3600:g}",
+                "limit": event.max_consecutive_hours,
+            },
+            code="too_long",
+        )
+
+
+@transaction.atomic
+def signup_create(
+    *,
+    user: User,
+    shift: Shift,
+    now: dt.datetime,
+    accept_waiver: bool = False,
+    source: str = Signup.Source.SELF,
+    waitlist_if_full: bool = True,
+) -> Signup:
+    """Give the volunteer a place on the shift, or a place on its waitlist when it is full."""
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one sign-up at a time per person
+    shift = _shift_lock(shift.pk)
+    event = shift.corner.event
+    _window_check(shift=shift, event=event, now=now)
+    _eligibility_check(user=user, event=event, accept_waiver=accept_waiver, now=now)
+    if Signup.objects.filter(user=user, shift=shift, status__in=ACTIVE_SIGNUP_STATUSES).exists():
+        raise ValidationError(_("You are already signed up for this shift."), code="already")
+    _schedule_check(user=user, shift=shift, event=event)
+    if shift.confirmed_count < shift.capacity:
+        Shift.objects.filter(pk=shift.pk).update(confirmed_count=F("confirmed_count") + 1)
+        status, confirmed_at = Signup.Status.CONFIRMED, now
+    elif waitlist_if_full:
+        status, confirmed_at = Signup.Status.WAITLISTED, None
+    else:
+        raise ValidationError(_("This shift is full."), code="full")
+    return Signup.objects.create(
+        user=user,
+        shift=shift,
+        status=status,
+        source=source,
+        created_at=now,
+        confirmed_at=confirmed_at,
+    )
+
+
+def _promote_next(*, shift: Shift, now: dt.datetime) -> Signup | None:
+    """Move the first person in line to the freed place (the caller holds the shift lock)."""
+    if now >= shift.starts_at:
+        return None
+    waiting = (
+        Signup.objects.select_for_update()
+        .filter(shift=shift, status=Signup.Status.WAITLISTED)
+        .order_by("created_at", "id")
+        .first()
+    )
+    if waiting is None:
+        return None
+    Shift.objects.filter(pk=shift.pk).update(confirmed_count=F("confirmed_count") + 1)
+    waiting.status, waiting.confirmed_at = Signup.Status.CONFIRMED, now
+    waiting.save(update_fields=["status", "confirmed_at"])
+    from volunteers.tasks import signup_promoted_notify
+
+    signup_id = waiting.pk
+    transaction.on_commit(lambda: signup_promoted_notify.delay(signup_id))
+    return waiting
+
+
+@transaction.atomic
+def signup_cancel(
+    *, signup: Signup, now: dt.datetime, by_organizer: bool = False
+) -> tuple[Signup, Signup | None]:
+    """Cancel a place or a place in line; a freed place goes to the first person waiting.
+
+    Returns the cancelled sign-up and the promoted one, if any.
+    """
+    shift = _shift_lock(signup.shift_id)
+    signup = Signup.objects.select_for_update().get(pk=signup.pk)
+    event = shift.corner.event
+    if signup.status not in ACTIVE_SIGNUP_STATUSES:
+        raise ValidationError(_("This sign-up is not active."), code="not_active")
+    cutoff = shift.starts_at - dt.timedelta(hours=event.cancellation_cutoff_hours)
+    if not by_organizer and now >= cutoff:
+        raise ValidationError(
+            _("It is too late to cancel online (less than %(hours)s hours before the shift).")
+            % {"hours": event.cancellation_cutoff_hours}
+            + " "
+            + _coordinator(event),
+            code="too_late",
+        )
+    was_confirmed = signup.status == Signup.Status.CONFIRMED
+    signup.status, signup.cancelled_at = Signup.Status.CANCELLED, now
+    signup.save(update_fields=["status", "cancelled_at"])
+    promoted = None
+    if was_confirmed:
+        Shift.objects.filter(pk=shift.pk).update(confirmed_count=F("confirmed_count") - 1)
+        promoted = _promote_next(shift=shift, now=now)
+    return signup, promoted
+
+
+def waitlist_position(signup: Signup) -> int | None:
+    """1 for the first person in line; None if the sign-up is not waitlisted."""
+    if signup.status != Signup.Status.WAITLISTED:
+        return None
+    ahead = Signup.objects.filter(shift_id=signup.shift_id, status=Signup.Status.WAITLISTED).filter(
+        Q(created_at__lt=signup.created_at) | Q(created_at=signup.created_at, id__lt=signup.pk)
+    )
+    return ahead.count() + 1
+
+
+# --- The staging table: check-in, no-shows, check-out -------------------------------------------
+
+
+@transaction.atomic
+def signup_check_in(*, signup: Signup, now: dt.datetime) -> Signup:
+    signup = Signup.objects.select_for_update().get(pk=signup.pk)
+    if signup.status != Signup.Status.CONFIRMED:
+        raise ValidationError(
+            _("Only a confirmed volunteer can be checked in."), code="not_confirmed"
+        )
+    if signup.checked_in_at is None:
+        signup.checked_in_at = now
+        signup.save(update_fields=["checked_in_at"])
+    return signup
+
+
+@transaction.atomic
+def signup_check_out(*, signup: Signup, now: dt.datetime) -> Signup:
+    signup = Signup.objects.select_for_update().get(pk=signup.pk)
+    if signup.checked_in_at is None:
+        raise ValidationError(_("This volunteer was never checked in."), code="not_checked_in")
+    if signup.checked_out_at is None:
+        signup.checked_out_at = now
+        signup.save(update_fields=["checked_out_at"])
+    return signup
+
+
+@transaction.atomic
+def signup_mark_no_show(*, signup: Signup, now: dt.datetime) -> Signup:
+    """After the start, a confirmed volunteer who never checked in is a no-show."""
+    shift = _shift_lock(signup.shift_id)
+    signup = Signup.objects.select_for_update().get(pk=signup.pk)
+    if now < shift.starts_at:
+        raise ValidationError(
+            _("A volunteer can be marked as a no-show only after the shift starts."),
+            code="not_started",
+        )
+    if signup.status != Signup.Status.CONFIRMED or signup.checked_in_at is not None:
+        raise ValidationError(
+            _("Only a confirmed volunteer who has not checked in can be a no-show."),
+            code="not_absent",
+        )
+    signup.status = Signup.Status.NO_SHOW
+    signup.save(update_fields=["status"])
+    Shift.objects.filter(pk=shift.pk).update(confirmed_count=F("confirmed_count") - 1)
+    return signup
+
+
+# --- Buckets ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def bucket_hand_out(
+    *, bucket: Bucket, shift: Shift, by: User, now: dt.datetime
+) -> BucketAssignment:
+    """Hand a bucket to the checked-in volunteers of a shift (at least the buddy minimum)."""
+    shift = _shift_lock(shift.pk)
+    bucket = Bucket.objects.select_for_update().get(pk=bucket.pk)
+    if bucket.event_id != shift.corner.event_id:
+        raise ValidationError(_("This bucket belongs to another pledge day."), code="other_event")
+    if BucketAssignment.objects.filter(bucket=bucket, returned_at__isnull=True).exists():
+        raise ValidationError(
+            _("Bucket %(label)s is already out; check it back in first.") % {"label": bucket.label},
+            code="bucket_out",
+        )
+    holders = [
+        s.user
+        for s in Signup.objects.filter(
+            shift=shift,
+            status=Signup.Status.CONFIRMED,
+            checked_in_at__isnull=False,
+            checked_out_at__isnull=True,
+        ).select_related("user")
+    ]
+    if len(holders) < shift.min_volunteers:
+        raise ValidationError(
+            _("Check in at least %(count)s volunteers of this shift first (the buddy rule).")
+            % {"count": shift.min_volunteers},
+            code="buddy_rule",
+        )
+    assignment = BucketAssignment.objects.create(
+        bucket=bucket, shift=shift, handed_out_at=now, handed_out_by=by
+    )
+    assignment.holders.set(holders)
+    return assignment
+
+
+@transaction.atomic
+def bucket_return(*, assignment: BucketAssignment, by: User, now: dt.datetime) -> BucketAssignment:
+    """Check a bucket back in. The cash count (donations) attaches to this assignment."""
+    assignment = BucketAssignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.returned_at is None:
+        assignment.returned_at, assignment.returned_by = now, by
+        assignment.save(update_fields=["returned_at", "returned_by"])
+    return assignment
+
+
+# --- The "anywhere" pool and auto-assign --------------------------------------------------------
+
+
+@transaction.atomic
+def pool_join(
+    *,
+    user: User,
+    event: Event,
+    available_from: dt.datetime,
+    available_until: dt.datetime,
+    preferred_city: str,
+    now: dt.datetime,
+    accept_waiver: bool = False,
+) -> PoolEntry:
+    """Offer to stand on any corner during a window; auto-assign places the volunteer."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    _eligibility_check(user=user, event=event, accept_waiver=accept_waiver, now=now)
+    if available_until <= available_from:
+        raise ValidationError(_("The end of your window must be after its start."), code="window")
+    if PoolEntry.objects.filter(user=user, event=event, status=PoolEntry.Status.WAITING).exists():
+        raise ValidationError(
+            _("You are already in the pool for this pledge day."), code="already_pooled"
+        )
+    return PoolEntry.objects.create(
+        user=user,
+        event=event,
+        available_from=available_from,
+        available_until=available_until,
+        preferred_city=preferred_city,
+        created_at=now,
+    )
+
+
+@transaction.atomic
+def pool_leave(*, entry: PoolEntry) -> PoolEntry:
+    entry = PoolEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.status == PoolEntry.Status.WAITING:
+        entry.status = PoolEntry.Status.WITHDRAWN
+        entry.save(update_fields=["status"])
+    return entry
+
+
+def _placement_order(shift: Shift, city: str) -> tuple[int, int, int, dt.datetime]:
+    """Understaffed first (largest gap to the buddy minimum), then the preferred city, then time."""
+    gap = shift.min_volunteers - shift.confirmed_count
+    return (
+        0 if gap > 0 else 1,
+        -gap,
+        0 if city and shift.corner.city == city else 1,
+        shift.starts_at,
+    )
+
+
+def event_auto_assign(*, event: Event, now: dt.datetime) -> list[Signup]:
+    """Place waiting pool volunteers on shifts that need people, in the order they joined.
+
+    Each placement is its own transaction through signup_create, so every rule (capacity under
+    the lock, overlaps, age, consent, waiver, consecutive hours) applies exactly as for a person
+    signing up; a volunteer no shift can take stays in the pool.
+    """
+    placed: list[Signup] = []
+    for entry in PoolEntry.objects.filter(
+        event=event, status=PoolEntry.Status.WAITING
+    ).select_related("user__volunteer_profile"):
+        city = entry.preferred_city or getattr(
+            getattr(entry.user, "volunteer_profile", None), "preferred_city", ""
+        )
+        candidates = Shift.objects.filter(
+            corner__event=event,
+            starts_at__gte=entry.available_from,
+            ends_at__lte=entry.available_until,
+            starts_at__gt=now,
+            confirmed_count__lt=F("capacity"),
+        ).select_related("corner")
+        for shift in sorted(candidates, key=lambda s: _placement_order(s, city)):
+            try:
+                with transaction.atomic():
+                    signup = signup_create(
+                        user=entry.user,
+                        shift=shift,
+                        now=now,
+                        source=Signup.Source.AUTO,
+                        waitlist_if_full=False,
+                    )
+                    PoolEntry.objects.filter(pk=entry.pk).update(
+                        status=PoolEntry.Status.PLACED, signup=signup
+                    )
+            except ValidationError:
+                continue
+            placed.append(signup)
+            break
+    return placed

@@ -1,0 +1,40 @@
+"""URLs of the volunteer side (volunteers and organizers)."""
+
+from django.urls import path
+
+from volunteers import views, views_organize
+
+app_name = "volunteers"
+
+urlpatterns = [
+    path("volunteer/profile/", views.profile_edit, name="profile"),
+    path("volunteer/shifts/", views.my_shifts, name="my_shifts"),
+    path("events/<slug:slug>/shifts/", views.shift_list, name="shift_list"),
+    path("events/<slug:slug>/anywhere/", views.pool_join, name="pool_join"),
+    path("shifts/<int:shift_id>/signup/", views.shift_signup, name="shift_signup"),
+    path("signups/<int:signup_id>/cancel/", views.signup_cancel, name="signup_cancel"),
+    path("signups/<int:signup_id>/shift.ics", views.signup_ics, name="signup_ics"),
+    path("pool/<int:entry_id>/leave/", views.pool_leave, name="pool_leave"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    # Organizers
+    path("organize/<slug:slug>/", views_organize.dashboard, name="organize"),
+    path("organize/<slug:slug>/auto-assign/", views_organize.auto_assign, name="auto_assign"),
+    path("organize/<slug:slug>/shifts/new/", views_organize.shifts_bulk, name="shifts_bulk"),
+    path("organize/<slug:slug>/shifts/copy/", views_organize.shifts_copy, name="shifts_copy"),
+    path("organize/shifts/<int:shift_id>/", views_organize.shift_roster, name="organize_shift"),
+    path(
+        "organize/signups/<int:signup_id>/<str:action>/",
+        views_organize.signup_action,
+        name="signup_action",
+    ),
+    path(
+        "organize/shifts/<int:shift_id>/hand-out/",
+        views_organize.bucket_hand_out,
+        name="bucket_hand_out",
+    ),
+    path(
+        "organize/buckets/<int:assignment_id>/return/",
+        views_organize.bucket_return,
+        name="bucket_return",
+    ),
+]

@@ -1,0 +1,253 @@
+"""Volunteer pages: profile, the shift list, signing up and cancelling, my shifts, calendars."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from events import selectors as event_selectors
+from events.models import Event, Shift
+from volunteers import calendars, selectors, services
+from volunteers.forms import PoolForm, ProfileForm
+from volunteers.models import PoolEntry, Profile, Signup, User, WaiverAcceptance
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # noqa: S101 (login_required guarantees it)
+    return request.user
+
+
+def _refused(request: HttpRequest, error: ValidationError) -> None:
+    messages.error(request, " ".join(error.messages))
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+def _open_event(slug: str) -> Event:
+    event = event_selectors.event_public_get(slug=slug)
+    if event is None:
+        raise Http404
+    return event
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    profile = Profile.objects.filter(user=user).first()
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            try:
+                services.profile_save(user=user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Your volunteer profile is saved."))
+                return redirect(_safe_next(request, reverse("volunteers:my_shifts")))
+    else:
+        initial = {"name": user.name, "preferred_language": user.preferred_language}
+        if profile:
+            initial.update({field: getattr(profile, field) for field in services.PROFILE_FIELDS})
+        form = ProfileForm(initial=initial)
+    return render(
+        request,
+        "volunteers/profile.html",
+        {"form": form, "next": _safe_next(request, ""), "has_profile": profile is not None},
+    )
+
+
+@require_GET
+def shift_list(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _open_event(slug)
+    city = request.GET.get("city", "")
+    part = request.GET.get("part", "")
+    return render(
+        request,
+        "volunteers/shift_list.html",
+        {
+            "event": event,
+            "corners": selectors.event_shift_listing(event=event, city=city, part_of_day=part),
+            "cities": selectors.event_cities(event),
+            "city": city,
+            "part": part,
+            "mine": selectors.user_signups_by_shift(user=request.user, event=event),  # type: ignore[arg-type]
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def shift_signup(request: HttpRequest, shift_id: int) -> HttpResponse:
+    """GET: what you are signing up for (and the waiver); POST: sign up."""
+    user = _user(request)
+    shift = get_object_or_404(Shift.objects.select_related("corner__event"), pk=shift_id)
+    event = shift.corner.event
+    if event.status == Event.Status.DRAFT:
+        raise Http404
+    back = reverse("volunteers:shift_list", args=[event.slug])
+    if not Profile.objects.filter(user=user).exists():
+        messages.info(request, _("First, a few details so organizers can keep you safe."))
+        return redirect(f"{reverse('volunteers:profile')}?next={request.path}")
+    needs_waiver = (
+        bool(event.waiver_text)
+        and not WaiverAcceptance.objects.filter(
+            user=user, event=event, version=event.waiver_version
+        ).exists()
+    )
+    if request.method == "POST":
+        try:
+            signup = services.signup_create(
+                user=user,
+                shift=shift,
+                now=timezone.now(),
+                accept_waiver=request.POST.get("accept_waiver") == "on",
+            )
+        except ValidationError as error:
+            _refused(request, error)
+            if getattr(error, "code", None) != "waiver":
+                return redirect(back)
+        else:
+            if signup.status == Signup.Status.CONFIRMED:
+                messages.success(request, _("You are signed up. Thank you!"))
+            else:
+                messages.info(
+                    request,
+                    _("This shift is full: you are number %(position)s on its waitlist.")
+                    % {"position": services.waitlist_position(signup)},
+                )
+            return redirect("volunteers:my_shifts")
+    return render(
+        request,
+        "volunteers/shift_signup.html",
+        {"shift": shift, "event": event, "needs_waiver": needs_waiver, "back": back},
+    )
+
+
+@login_required
+@require_POST
+def signup_cancel(request: HttpRequest, signup_id: int) -> HttpResponse:
+    signup = get_object_or_404(Signup, pk=signup_id, user=_user(request))
+    try:
+        _cancelled, _promoted = services.signup_cancel(signup=signup, now=timezone.now())
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("Your sign-up is cancelled. Thank you for letting us know."))
+    return redirect("volunteers:my_shifts")
+
+
+@login_required
+@require_GET
+def my_shifts(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    profile = Profile.objects.filter(user=user).first()
+    feed = (
+        request.build_absolute_uri(
+            reverse("volunteers:calendar_feed", args=[profile.calendar_token])
+        )
+        if profile
+        else ""
+    )
+    return render(
+        request,
+        "volunteers/my_shifts.html",
+        {
+            "shifts": selectors.user_upcoming_signups(user=user, now=timezone.now()),
+            "pool_entries": PoolEntry.objects.filter(
+                user=user, status=PoolEntry.Status.WAITING
+            ).select_related("event"),
+            "feed_url": feed,
+            "has_profile": profile is not None,
+        },
+    )
+
+
+@login_required
+@require_GET
+def signup_ics(request: HttpRequest, signup_id: int) -> HttpResponse:
+    signup = get_object_or_404(
+        Signup.objects.select_related("shift__corner__event"), pk=signup_id, user=_user(request)
+    )
+    return calendars.ics_response(
+        calendars.signups_calendar([signup], site_url=request.build_absolute_uri("/")),
+        filename=f"pledgeday-shift-{signup.pk}.ics",
+    )
+
+
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """A personal feed for calendar apps: the token in the URL is the only credential."""
+    profile = get_object_or_404(Profile.objects.select_related("user"), calendar_token=token)
+    signups = selectors.user_calendar_signups(user=profile.user)
+    with translation.override(profile.user.preferred_language):
+        calendar = calendars.signups_calendar(signups, site_url=request.build_absolute_uri("/"))
+    return calendars.ics_response(calendar, filename="pledgeday.ics")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pool_join(request: HttpRequest, slug: str) -> HttpResponse:
+    """'I can stand anywhere': the volunteer gives a window and organizers auto-assign."""
+    user = _user(request)
+    event = _open_event(slug)
+    if not Profile.objects.filter(user=user).exists():
+        messages.info(request, _("First, a few details so organizers can keep you safe."))
+        return redirect(f"{reverse('volunteers:profile')}?next={request.path}")
+    form = PoolForm(request.POST or None, cities=selectors.event_cities(event))
+    needs_waiver = (
+        bool(event.waiver_text)
+        and not WaiverAcceptance.objects.filter(
+            user=user, event=event, version=event.waiver_version
+        ).exists()
+    )
+    if request.method == "POST" and form.is_valid():
+        day = event.starts_at.astimezone(event.tzinfo).date()
+        data = form.cleaned_data
+        try:
+            services.pool_join(
+                user=user,
+                event=event,
+                available_from=dt.datetime.combine(day, data["available_from"], event.tzinfo),
+                available_until=dt.datetime.combine(day, data["available_until"], event.tzinfo),
+                preferred_city=data["preferred_city"],
+                now=timezone.now(),
+                accept_waiver=request.POST.get("accept_waiver") == "on",
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("Thank you! Organizers will place you where you are needed most.")
+            )
+            return redirect("volunteers:my_shifts")
+    return render(
+        request,
+        "volunteers/pool_join.html",
+        {"event": event, "form": form, "needs_waiver": needs_waiver},
+    )
+
+
+@login_required
+@require_POST
+def pool_leave(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = get_object_or_404(PoolEntry, pk=entry_id, user=_user(request))
+    services.pool_leave(entry=entry)
+    messages.success(request, _("You have left the pool."))
+    return redirect("volunteers:my_shifts")

@@ -1,0 +1,207 @@
+"""Organizer pages of the volunteer side: dashboard, rosters, the staging table, shift planning.
+
+Only people who organize the event (events.permissions) reach these pages; contact details of
+volunteers appear nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from events import services as event_services
+from events.models import Event, Shift
+from events.permissions import user_can_organize_event
+from volunteers import selectors, services
+from volunteers.forms import BulkShiftsForm, CopyShiftsForm, HandOutForm
+from volunteers.models import BucketAssignment, Signup, User
+
+
+def _organized_event(request: HttpRequest, slug: str) -> Event:
+    event = get_object_or_404(Event, slug=slug)
+    if not user_can_organize_event(request.user, event):
+        raise PermissionDenied
+    return event
+
+
+def _organized_shift(request: HttpRequest, shift_id: int) -> Shift:
+    shift = get_object_or_404(Shift.objects.select_related("corner__event"), pk=shift_id)
+    if not user_can_organize_event(request.user, shift.corner.event):
+        raise PermissionDenied
+    return shift
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # noqa: S101 (login_required guarantees it)
+    return request.user
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _organized_event(request, slug)
+    shifts = selectors.event_dashboard_shifts(event=event)
+    return render(
+        request,
+        "volunteers/organize/dashboard.html",
+        {
+            "event": event,
+            "shifts": shifts,
+            "understaffed": sum(1 for s in shifts if not s.is_staffed),
+            "pool": selectors.event_pool_waiting(event=event),
+        },
+    )
+
+
+@login_required
+@require_POST
+def auto_assign(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _organized_event(request, slug)
+    placed = services.event_auto_assign(event=event, now=timezone.now())
+    waiting = selectors.event_pool_waiting(event=event).count()
+    messages.success(
+        request,
+        _("Placed %(placed)s volunteers; %(waiting)s still waiting in the pool.")
+        % {"placed": len(placed), "waiting": waiting},
+    )
+    return redirect("volunteers:organize", slug=event.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def shifts_bulk(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _organized_event(request, slug)
+    initial = {
+        "day": event.starts_at.astimezone(event.tzinfo).date(),
+        "first_start": "07:00",
+        "last_end": "19:00",
+        "length_hours": 3,
+        "capacity": 4,
+        "min_volunteers": 2,
+    }
+    form = BulkShiftsForm(request.POST or None, event=event, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = event_services.shifts_bulk_create(**form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(count)s shifts created.") % {"count": len(created)})
+            return redirect("volunteers:organize", slug=event.slug)
+    return render(
+        request,
+        "volunteers/organize/form.html",
+        {"event": event, "form": form, "title": _("Create shifts for a corner")},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def shifts_copy(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _organized_event(request, slug)
+    form = CopyShiftsForm(request.POST or None, event=event)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = event_services.corner_shifts_copy(**form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(count)s shifts created.") % {"count": len(created)})
+            return redirect("volunteers:organize", slug=event.slug)
+    return render(
+        request,
+        "volunteers/organize/form.html",
+        {"event": event, "form": form, "title": _("Copy a corner's shifts")},
+    )
+
+
+@login_required
+@require_GET
+def shift_roster(request: HttpRequest, shift_id: int) -> HttpResponse:
+    """The roster and the staging table of one shift, made for a phone."""
+    shift = _organized_shift(request, shift_id)
+    event = shift.corner.event
+    return render(
+        request,
+        "volunteers/organize/shift.html",
+        {
+            "event": event,
+            "shift": shift,
+            "roster": selectors.shift_roster(shift=shift),
+            "assignments": selectors.shift_bucket_assignments(shift=shift),
+            "hand_out": HandOutForm(buckets=selectors.event_buckets_available(event=event)),
+            "started": timezone.now() >= shift.starts_at,
+        },
+    )
+
+
+SIGNUP_ACTIONS: dict[str, Callable[[Signup], object]] = {
+    "check-in": lambda s: services.signup_check_in(signup=s, now=timezone.now()),
+    "check-out": lambda s: services.signup_check_out(signup=s, now=timezone.now()),
+    "no-show": lambda s: services.signup_mark_no_show(signup=s, now=timezone.now()),
+    "cancel": lambda s: services.signup_cancel(signup=s, now=timezone.now(), by_organizer=True),
+}
+
+
+@login_required
+@require_POST
+def signup_action(request: HttpRequest, signup_id: int, action: str) -> HttpResponse:
+    if action not in SIGNUP_ACTIONS:
+        raise Http404
+    signup = get_object_or_404(Signup.objects.select_related("user"), pk=signup_id)
+    shift = _organized_shift(request, signup.shift_id)
+    try:
+        SIGNUP_ACTIONS[action](signup)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{signup.user}: {_('done')}")
+    return redirect("volunteers:organize_shift", shift_id=shift.pk)
+
+
+@login_required
+@require_POST
+def bucket_hand_out(request: HttpRequest, shift_id: int) -> HttpResponse:
+    shift = _organized_shift(request, shift_id)
+    form = HandOutForm(
+        request.POST, buckets=selectors.event_buckets_available(event=shift.corner.event)
+    )
+    if not form.is_valid():
+        messages.error(request, _("Choose a bucket that is not already out."))
+    else:
+        try:
+            assignment = services.bucket_hand_out(
+                bucket=form.cleaned_data["bucket"],
+                shift=shift,
+                by=_user(request),
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("Bucket %(label)s handed out.") % {"label": assignment.bucket.label}
+            )
+    return redirect("volunteers:organize_shift", shift_id=shift.pk)
+
+
+@login_required
+@require_POST
+def bucket_return(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    assignment = get_object_or_404(
+        BucketAssignment.objects.select_related("bucket"), pk=assignment_id
+    )
+    shift = _organized_shift(request, assignment.shift_id)
+    services.bucket_return(assignment=assignment, by=_user(request), now=timezone.now())
+    messages.success(
+        request, _("Bucket %(label)s checked back in.") % {"label": assignment.bucket.label}
+    )
+    return redirect("volunteers:organize_shift", shift_id=shift.pk)
