@@ -1,5 +1,6 @@
 """The site's URL map: each app owns its own urls.py."""
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +9,8 @@ from events.views import healthz
 
 admin.site.site_header = _("Pledgeday administration")
 admin.site.site_title = _("Pledgeday")
+# The admin signs in through allauth: its rate limits and verified-email rule apply there too.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", include("events.urls")),

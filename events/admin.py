@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -13,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from events import services
 from events.models import Bucket, Corner, Event, EventPartner, Membership, Organization, Shift
-from events.money import BASIS_POINTS_WHOLE, basis_points_format
 
 
 @admin.register(Organization)
@@ -24,31 +24,26 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 class EventPartnerFormSet(BaseInlineFormSet):
-    """Checks the shares as a whole; saving goes through events.services.event_partners_replace."""
+    """Checks the shares as a whole with the service's rules; saving goes through the service."""
+
+    def shares(self) -> list[tuple[Organization, int]]:
+        return [
+            (form.cleaned_data["organization"], form.cleaned_data["share_bp"])
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
 
     def clean(self) -> None:
         super().clean()
-        if any(self.errors):
+        if any(self.errors) or not self.has_changed():
             return
-        if self.instance.status not in services.SHARES_EDITABLE_STATUSES and self.has_changed():
+        if self.instance.status not in services.SHARES_EDITABLE_STATUSES:
             raise ValidationError(
                 _("The partner shares of a pledge day that is live or closed cannot change.")
             )
-        total = sum(
-            form.cleaned_data["share_bp"]
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        services.event_shares_validate(
+            shares=self.shares(), require_whole=self.instance.status != Event.Status.DRAFT
         )
-        if total > BASIS_POINTS_WHOLE:
-            raise ValidationError(
-                _("The shares add up to %(total)s; they cannot exceed 100%%."),
-                params={"total": basis_points_format(total)},
-            )
-        if self.instance.status != Event.Status.DRAFT and total != BASIS_POINTS_WHOLE:
-            raise ValidationError(
-                _("The shares add up to %(total)s; a published pledge day needs exactly 100%%."),
-                params={"total": basis_points_format(total)},
-            )
 
 
 class EventPartnerInline(admin.TabularInline):
@@ -89,17 +84,31 @@ class EventAdmin(admin.ModelAdmin):
         if formset.model is not EventPartner:
             super().save_formset(request, form, formset, change)
             return
-        shares = [
-            (f.cleaned_data["organization"], f.cleaned_data["share_bp"])
-            for f in formset.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE")
-        ]
-        services.event_partners_replace(event=form.instance, shares=shares)
+        if formset.has_changed():
+            services.event_partners_replace(event=form.instance, shares=formset.shares())
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+
+class ShiftAdminForm(forms.ModelForm):
+    """Capacity can shrink only down to the volunteers already confirmed."""
+
+    class Meta:
+        model = Shift
+        fields = ["corner", "starts_at", "ends_at", "capacity", "min_volunteers"]
+
+    def clean_capacity(self) -> int:
+        capacity = self.cleaned_data["capacity"]
+        if self.instance.pk and capacity is not None and capacity < self.instance.confirmed_count:
+            raise ValidationError(
+                _("%(count)s volunteers are already confirmed; cancel some before lowering it.")
+                % {"count": self.instance.confirmed_count}
+            )
+        return capacity
 
 
 class ShiftInline(admin.TabularInline):
     model = Shift
+    form = ShiftAdminForm
     extra = 1
     fields = ["starts_at", "ends_at", "capacity", "min_volunteers", "confirmed_count"]
     readonly_fields = ["confirmed_count"]
@@ -115,6 +124,7 @@ class CornerAdmin(admin.ModelAdmin):
 
 @admin.register(Shift)
 class ShiftAdmin(admin.ModelAdmin):
+    form = ShiftAdminForm
     list_display = [
         "corner",
         "starts_at",

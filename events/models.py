@@ -11,9 +11,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from events.money import BASIS_POINTS_WHOLE, CURRENCY_CHOICES
+from events.money import BASIS_POINTS_WHOLE, CURRENCY_CHOICES, basis_points_format
 
 # Unambiguous lowercase letters and digits (no 0/o, 1/l/i): a token survives being read aloud.
 TOKEN_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # noqa: S105 (an alphabet, not a secret)
@@ -22,6 +23,17 @@ TOKEN_LENGTH = 16  # 31**16 ~ 2**79: not guessable, still short in a QR code
 
 def bucket_token_new() -> str:
     return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
+
+
+def suggested_amounts_validate(value: object) -> None:
+    """A short list of whole-cent amounts, each at least a cent (the give page's buttons)."""
+    if not isinstance(value, list) or len(value) > 8:
+        raise ValidationError(_("Give up to 8 amounts in cents, like [1000, 2500, 5000]."))
+    for amount in value:
+        if isinstance(amount, bool) or not isinstance(amount, int) or not 1 <= amount <= 10**8:
+            raise ValidationError(
+                _("“%(amount)s” is not an amount in whole cents."), params={"amount": amount}
+            )
 
 
 def timezone_validate(value: str) -> None:
@@ -102,6 +114,7 @@ class Event(models.Model):
         default=list,
         blank=True,
         help_text=_("For example [1000, 2500, 5000, 10000]."),
+        validators=[suggested_amounts_validate],
     )
     # --- Volunteer rules of this pledge day ---
     minimum_volunteer_age = models.PositiveSmallIntegerField(
@@ -187,6 +200,19 @@ class Event(models.Model):
     def is_public(self) -> bool:
         return self.status != self.Status.DRAFT
 
+    @property
+    def has_ended(self) -> bool:
+        return self.ends_at <= timezone.now()
+
+    def clean(self) -> None:
+        amounts = self.suggested_amounts_cents
+        if not isinstance(amounts, list) or not all(isinstance(a, int) for a in amounts):
+            return  # the field's validator reports it
+        if self.minimum_gift_cents and any(a < self.minimum_gift_cents for a in amounts):
+            raise ValidationError(
+                {"suggested_amounts_cents": _("Each suggested amount must reach the minimum.")}
+            )
+
 
 class EventPartner(models.Model):
     """A partner organization of an event and its share of the pooled money, in basis points.
@@ -216,7 +242,7 @@ class EventPartner(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.organization} ({self.share_bp / 100:g}%)"
+        return f"{self.organization} ({basis_points_format(self.share_bp)})"
 
 
 class Membership(models.Model):
@@ -359,7 +385,8 @@ class Shift(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.corner.name} {self.starts_at:%Y-%m-%d %H:%M}"
+        local = self.starts_at.astimezone(self.corner.event.tzinfo)
+        return f"{self.corner.name} {local:%Y-%m-%d %H:%M}"
 
     @property
     def places_left(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 # Currencies a pledge day can run in; all have two decimals (Stripe's minor unit is the cent).
@@ -21,11 +22,21 @@ def cents_format(amount_cents: int, currency: str = "usd", *, whole_if_round: bo
     return f"{sign}{symbol}{dollars:,}.{cents:02d}"
 
 
+_DECIMAL_COMMA = re.compile(r"^\d+,\d{1,2}$")  # "25,50": how Spanish speakers write 25.50
+_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")  # "1,000" or "1,000.50"
+
+
 def cents_parse(text: str) -> int | None:
-    """Parse what a person typed ("25", "25.5", "$1,000.00") into cents; None if not an amount."""
-    cleaned = text.strip().replace(",", "").lstrip("$").strip()
-    if not cleaned:
+    """Parse what a person typed ("25", "25.5", "25,50", "$1,000.00") into cents, else None."""
+    cleaned = text.strip().lstrip("$").strip()
+    if not cleaned or "_" in cleaned:
         return None
+    if _DECIMAL_COMMA.match(cleaned):
+        cleaned = cleaned.replace(",", ".")
+    elif "," in cleaned:
+        if not _GROUPED.match(cleaned):
+            return None
+        cleaned = cleaned.replace(",", "")
     try:
         value = Decimal(cleaned)
     except InvalidOperation:

@@ -16,7 +16,10 @@ from events.money import BASIS_POINTS_WHOLE, basis_points_format
 SHARES_EDITABLE_STATUSES = (Event.Status.DRAFT, Event.Status.PUBLISHED)
 
 
-def _shares_validate(*, shares: Sequence[tuple[Organization, int]], require_whole: bool) -> None:
+def event_shares_validate(
+    *, shares: Sequence[tuple[Organization, int]], require_whole: bool
+) -> None:
+    """The rules for a set of partner shares (basis points); also used by the admin's formset."""
     organization_ids = [organization.pk for organization, _share in shares]
     if len(set(organization_ids)) != len(organization_ids):
         raise ValidationError(_("Each partner organization can be listed only once."))
@@ -43,19 +46,32 @@ def _shares_validate(*, shares: Sequence[tuple[Organization, int]], require_whol
 def event_partners_replace(
     *, event: Event, shares: Sequence[tuple[Organization, int]]
 ) -> list[EventPartner]:
-    """Set an event's partner organizations and shares (basis points) in one step."""
+    """Set an event's partner organizations and shares (basis points) in one step.
+
+    Rows that stay keep their ids; the writes are ordered (removals, decreases, increases,
+    additions) so that the running total the database checks never passes the final one.
+    """
     event = Event.objects.select_for_update().get(pk=event.pk)
     if event.status not in SHARES_EDITABLE_STATUSES:
         raise ValidationError(
             _("The partner shares of a pledge day that is live or closed cannot change.")
         )
-    _shares_validate(shares=shares, require_whole=event.status != Event.Status.DRAFT)
-    EventPartner.objects.filter(event=event).delete()
-    # Inserted one by one: the database checks the running total after each row.
-    return [
-        EventPartner.objects.create(event=event, organization=organization, share_bp=share_bp)
-        for organization, share_bp in shares
+    event_shares_validate(shares=shares, require_whole=event.status != Event.Status.DRAFT)
+    wanted = {organization.pk: share_bp for organization, share_bp in shares}
+    existing = {p.organization_id: p for p in EventPartner.objects.filter(event=event)}
+    EventPartner.objects.filter(event=event).exclude(organization_id__in=wanted).delete()
+    changed = [
+        (partner, wanted[org_id])
+        for org_id, partner in existing.items()
+        if org_id in wanted and partner.share_bp != wanted[org_id]
     ]
+    for partner, share_bp in sorted(changed, key=lambda item: item[1] - item[0].share_bp):
+        partner.share_bp = share_bp
+        partner.save(update_fields=["share_bp"])
+    for organization, share_bp in shares:
+        if organization.pk not in existing:
+            EventPartner.objects.create(event=event, organization=organization, share_bp=share_bp)
+    return list(EventPartner.objects.filter(event=event).select_related("organization"))
 
 
 @transaction.atomic
@@ -69,7 +85,7 @@ def event_publish(*, event: Event) -> Event:
         raise ValidationError(
             _("Add the partner organizations and their shares before publishing.")
         )
-    _shares_validate(shares=shares, require_whole=True)
+    event_shares_validate(shares=shares, require_whole=True)
     event.status = Event.Status.PUBLISHED
     event.save(update_fields=["status", "updated_at"])
     return event

@@ -237,7 +237,8 @@ def _promote_next(*, shift: Shift, now: dt.datetime) -> Signup | None:
         return None
     Shift.objects.filter(pk=shift.pk).update(confirmed_count=F("confirmed_count") + 1)
     waiting.status, waiting.confirmed_at = Signup.Status.CONFIRMED, now
-    waiting.save(update_fields=["status", "confirmed_at"])
+    waiting.source = Signup.Source.PROMOTED
+    waiting.save(update_fields=["status", "confirmed_at", "source"])
     from volunteers.tasks import signup_promoted_notify
 
     signup_id = waiting.pk

@@ -21,6 +21,8 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     _refuse("DATABASE_URL must point at PostgreSQL, not " + DATABASES["default"]["ENGINE"] + ".")
 if not REDIS_URL:
     _refuse("REDIS_URL must be set (Celery broker, cache and rate limits).")
+if not env.str("EMAIL_URL", default=""):
+    _refuse("EMAIL_URL must be set: sign-up verification and receipts are sent by email.")
 
 DEBUG = False
 CSRF_TRUSTED_ORIGINS = env.list(
@@ -44,7 +46,27 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_CONFIG = env.email_url("EMAIL_URL")
 vars().update(EMAIL_CONFIG)
 
 ADMINS = [("Pledgeday operators", a) for a in env.list("ADMIN_EMAILS", default=[])]
+
+# Unhandled errors are mailed to ADMIN_EMAILS (the 500 page promises someone is told).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "mail_admins": {"level": "ERROR", "class": "django.utils.log.AdminEmailHandler"},
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {
+            "handlers": ["console", "mail_admins"],
+            "level": "ERROR",
+            "propagate": False,
+        },
+    },
+}

@@ -15,6 +15,7 @@ GOOD = {
     "ALLOWED_HOSTS": "pledgeday.example.org",
     "DATABASE_URL": "postgres://pledgeday@db.example.org:5432/pledgeday",
     "REDIS_URL": "redis://cache.example.org:6379/0",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.org:587",
 }
 
 
@@ -44,6 +45,7 @@ def test_production_starts_with_everything_set() -> None:
         ("ALLOWED_HOSTS", "ALLOWED_HOSTS must list"),
         ("DATABASE_URL", "DATABASE_URL must point at PostgreSQL"),
         ("REDIS_URL", "REDIS_URL must be set"),
+        ("EMAIL_URL", "EMAIL_URL must be set"),
     ],
 )
 def test_production_refuses_to_start_without(missing: str, message: str) -> None:

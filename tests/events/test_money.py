@@ -28,13 +28,25 @@ def test_round_amounts_can_drop_the_cents() -> None:
 
 @pytest.mark.parametrize(
     ("text", "cents"),
-    [("25", 2500), ("25.5", 2550), ("$1,000.00", 100000), (" 7.05 ", 705), ("0.01", 1)],
+    [
+        ("25", 2500),
+        ("25.5", 2550),
+        ("$1,000.00", 100000),
+        (" 7.05 ", 705),
+        ("0.01", 1),
+        ("25,50", 2550),
+        ("25,5", 2550),
+        ("1,000", 100000),
+        ("12,345,678.90", 1234567890),
+    ],
 )
 def test_typed_amounts_become_cents(text: str, cents: int) -> None:
     assert cents_parse(text) == cents
 
 
-@pytest.mark.parametrize("text", ["", "abc", "1.005", "NaN", "Infinity", "1e400000", "$"])
+@pytest.mark.parametrize(
+    "text", ["", "abc", "1.005", "NaN", "Infinity", "1e400000", "$", "1_000", "1,00,0", "2,5,0"]
+)
 def test_what_is_not_an_amount_is_none(text: str) -> None:
     assert cents_parse(text) is None
 

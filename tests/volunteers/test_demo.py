@@ -22,7 +22,7 @@ def counts() -> dict[str, int]:
 
 
 def test_the_demo_is_a_published_central_valley_pledge_day() -> None:
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--force", stdout=StringIO())
     event = Event.objects.get(slug=EVENT_SLUG)
     assert event.status == Event.Status.PUBLISHED
     assert event.partners.count() == 4
@@ -42,7 +42,7 @@ def test_the_demo_is_a_published_central_valley_pledge_day() -> None:
 
 
 def test_the_demo_has_an_organizer_and_volunteers_who_can_sign_in(client) -> None:
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--force", stdout=StringIO())
     assert Membership.objects.filter(user__email="organizer@pledgeday.test").exists()
     assert User.objects.filter(preferred_language="es").count() >= 2
     response = client.post(
@@ -53,16 +53,24 @@ def test_the_demo_has_an_organizer_and_volunteers_who_can_sign_in(client) -> Non
 
 
 def test_the_demo_command_can_run_twice_without_duplicating_anything() -> None:
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--force", stdout=StringIO())
     first = counts()
     tokens = set(Bucket.objects.values_list("token", flat=True))
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--force", stdout=StringIO())
     assert counts() == first
     assert set(Bucket.objects.values_list("token", flat=True)) == tokens
 
 
 def test_the_demo_command_prints_the_logins() -> None:
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--force", stdout=out)
     assert "organizer@pledgeday.test" in out.getvalue()
     assert "pledgeday-demo" in out.getvalue()
+
+
+def test_the_demo_command_refuses_to_run_without_debug() -> None:
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="published password"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not User.objects.exists()
