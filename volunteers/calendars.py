@@ -35,6 +35,7 @@ def signups_calendar(signups: Iterable[Signup], *, site_url: str) -> Calendar:
         if corner.latitude is not None and corner.longitude is not None:
             item.add("geo", (float(corner.latitude), float(corner.longitude)))
         calendar.add_component(item)
+    calendar.add_missing_timezones()  # VTIMEZONE for every TZID used (RFC 5545)
     return calendar
 
 

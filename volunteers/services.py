@@ -259,6 +259,10 @@ def signup_cancel(
     event = shift.corner.event
     if signup.status not in ACTIVE_SIGNUP_STATUSES:
         raise ValidationError(_("This sign-up is not active."), code="not_active")
+    if signup.checked_in_at is not None:
+        raise ValidationError(
+            _("This volunteer has already checked in; check them out instead."), code="checked_in"
+        )
     cutoff = shift.starts_at - dt.timedelta(hours=event.cancellation_cutoff_hours)
     if not by_organizer and now >= cutoff:
         raise ValidationError(
@@ -402,6 +406,13 @@ def pool_join(
     """Offer to stand on any corner during a window; auto-assign places the volunteer."""
     User.objects.select_for_update().filter(pk=user.pk).first()
     _eligibility_check(user=user, event=event, accept_waiver=accept_waiver, now=now)
+    if now >= event.ends_at or (event.signup_closes_at and now >= event.signup_closes_at):
+        raise ValidationError(_("Sign-up for this pledge day has closed."), code="closed")
+    if event.signup_opens_at and now < event.signup_opens_at:
+        raise ValidationError(
+            _("Sign-up opens on %(when)s.") % {"when": _local(event.signup_opens_at, event)},
+            code="not_yet_open",
+        )
     if available_until <= available_from:
         raise ValidationError(_("The end of your window must be after its start."), code="window")
     if PoolEntry.objects.filter(user=user, event=event, status=PoolEntry.Status.WAITING).exists():
