@@ -71,6 +71,7 @@ def user_signups_by_shift(*, user: User, event: Event) -> dict[int, Signup]:
 class MyShift:
     signup: Signup
     position: int | None
+    can_cancel: bool  # False inside the event's cut-off: the page shows whom to call instead
 
 
 def user_upcoming_signups(*, user: User, now: dt.datetime) -> list[MyShift]:
@@ -79,7 +80,16 @@ def user_upcoming_signups(*, user: User, now: dt.datetime) -> list[MyShift]:
         .select_related("shift__corner__event")
         .order_by("shift__starts_at")
     )
-    return [MyShift(signup=s, position=waitlist_position(s)) for s in signups]
+    return [
+        MyShift(
+            signup=s,
+            position=waitlist_position(s),
+            can_cancel=now
+            < s.shift.starts_at
+            - dt.timedelta(hours=s.shift.corner.event.cancellation_cutoff_hours),
+        )
+        for s in signups
+    ]
 
 
 def user_calendar_signups(*, user: User) -> QuerySet[Signup]:

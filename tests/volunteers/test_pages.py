@@ -475,6 +475,30 @@ def test_cancelling_close_to_the_start_is_refused_with_the_coordinators_phone(
     assert confirmed_count(shift) == 1
 
 
+def test_inside_the_cutoff_my_shifts_shows_whom_to_call_instead_of_cancel(
+    client: Client,
+) -> None:
+    now = timezone.now()
+    event = published_event(
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=10),
+        volunteer_coordinator_name="Rosa",
+        volunteer_coordinator_phone="559-555-0177",
+    )
+    shift = ShiftFactory(
+        corner=CornerFactory(event=event),
+        starts_at=now + dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=4),
+    )
+    user = volunteer()
+    signed_up(user, shift)
+    client.force_login(user)
+    page = text(client.get(reverse("volunteers:my_shifts")))
+    assert "Cancel my shift" not in page
+    assert "Please call Rosa" in page
+    assert 'href="tel:+15595550177"' in page
+
+
 def test_nobody_can_cancel_someone_elses_sign_up(client: Client) -> None:
     shift = open_shift()
     signup = signed_up(volunteer(), shift)
