@@ -75,6 +75,27 @@ def auto_assign(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("volunteers:organize", slug=event.slug)
 
 
+def _shift_planning(
+    request: HttpRequest,
+    event: Event,
+    form: BulkShiftsForm | CopyShiftsForm,
+    create: Callable[..., list[Shift]],
+    title: str,
+) -> HttpResponse:
+    """Both shift-planning pages: validate the form, call the service, report how many."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = create(**form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(count)s shifts created.") % {"count": len(created)})
+            return redirect("volunteers:organize", slug=event.slug)
+    return render(
+        request, "volunteers/organize/form.html", {"event": event, "form": form, "title": title}
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def shifts_bulk(request: HttpRequest, slug: str) -> HttpResponse:
@@ -88,18 +109,8 @@ def shifts_bulk(request: HttpRequest, slug: str) -> HttpResponse:
         "min_volunteers": 2,
     }
     form = BulkShiftsForm(request.POST or None, event=event, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = event_services.shifts_bulk_create(**form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("%(count)s shifts created.") % {"count": len(created)})
-            return redirect("volunteers:organize", slug=event.slug)
-    return render(
-        request,
-        "volunteers/organize/form.html",
-        {"event": event, "form": form, "title": _("Create shifts for a corner")},
+    return _shift_planning(
+        request, event, form, event_services.shifts_bulk_create, _("Create shifts for a corner")
     )
 
 
@@ -108,18 +119,8 @@ def shifts_bulk(request: HttpRequest, slug: str) -> HttpResponse:
 def shifts_copy(request: HttpRequest, slug: str) -> HttpResponse:
     event = _organized_event(request, slug)
     form = CopyShiftsForm(request.POST or None, event=event)
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = event_services.corner_shifts_copy(**form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("%(count)s shifts created.") % {"count": len(created)})
-            return redirect("volunteers:organize", slug=event.slug)
-    return render(
-        request,
-        "volunteers/organize/form.html",
-        {"event": event, "form": form, "title": _("Copy a corner's shifts")},
+    return _shift_planning(
+        request, event, form, event_services.corner_shifts_copy, _("Copy a corner's shifts")
     )
 
 
