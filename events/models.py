@@ -116,6 +116,14 @@ class Event(models.Model):
         help_text=_("For example [1000, 2500, 5000, 10000]."),
         validators=[suggested_amounts_validate],
     )
+    card_fee_bp = models.PositiveIntegerField(
+        _("card fee rate (basis points)"),
+        default=290,
+        help_text=_("What the card processor keeps, for “cover the fee”: 290 = 2.9%."),
+    )
+    card_fee_fixed_cents = models.PositiveIntegerField(
+        _("card fee per payment (cents)"), default=30
+    )
     # --- Volunteer rules of this pledge day ---
     minimum_volunteer_age = models.PositiveSmallIntegerField(
         _("minimum volunteer age"),
@@ -185,6 +193,9 @@ class Event(models.Model):
             models.CheckConstraint(
                 condition=Q(max_consecutive_hours__gte=1),
                 name="event_max_consecutive_hours_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(card_fee_bp__lt=5000), name="event_card_fee_below_half"
             ),
         ]
         indexes = [models.Index(fields=["status", "ends_at"], name="event_status_ends_idx")]

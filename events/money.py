@@ -52,3 +52,22 @@ def basis_points_format(share_bp: int) -> str:
     """2500 -> "25%", 3333 -> "33.33%"."""
     whole, rest = divmod(share_bp, 100)
     return f"{whole}%" if rest == 0 else f"{whole}.{rest:02d}%"
+
+
+def fee_cover_cents(amount_cents: int, *, fee_bp: int, fixed_cents: int) -> int:
+    """The extra a donor adds so that, after the processor's fee, the gift arrives whole.
+
+    Solves total - (total * fee_bp / 10000 + fixed) >= amount for the smallest whole-cent total,
+    in integers: total = ceil((amount + fixed) * 10000 / (10000 - fee_bp)).
+    """
+    if amount_cents <= 0:
+        return 0
+    numerator = (amount_cents + fixed_cents) * BASIS_POINTS_WHOLE
+    denominator = BASIS_POINTS_WHOLE - fee_bp
+    total = -(-numerator // denominator)  # ceiling division
+    return total - amount_cents
+
+
+def fee_estimate_cents(total_cents: int, *, fee_bp: int, fixed_cents: int) -> int:
+    """The processor's fee on a charge of total_cents, rounded half up to the cent."""
+    return (total_cents * fee_bp + BASIS_POINTS_WHOLE // 2) // BASIS_POINTS_WHOLE + fixed_cents

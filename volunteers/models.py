@@ -82,6 +82,10 @@ def calendar_token_new() -> str:
     return secrets.token_urlsafe(24)
 
 
+def give_token_new() -> str:
+    return secrets.token_urlsafe(9)  # 72 bits, short enough for a QR code on a phone screen
+
+
 class AgeBand(models.TextChoices):
     ADULT = "18+", _("18 or older")
     MINOR = "16-17", _("16 or 17")
@@ -121,6 +125,9 @@ class Profile(models.Model):
     preferred_city = models.CharField(_("preferred city"), max_length=80, blank=True)
     calendar_token = models.CharField(
         max_length=64, unique=True, default=calendar_token_new, editable=False
+    )
+    give_token = models.CharField(
+        max_length=32, unique=True, default=give_token_new, editable=False
     )
     updated_at = models.DateTimeField(auto_now=True)
 

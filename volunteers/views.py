@@ -175,6 +175,8 @@ def my_shifts(request: HttpRequest) -> HttpResponse:
             ).select_related("event"),
             "feed_url": feed,
             "has_profile": profile is not None,
+            "give_token": profile.give_token if profile else "",
+            "site_url": request.build_absolute_uri("/").rstrip("/"),
         },
     )
 

@@ -170,6 +170,15 @@ STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 LOCALSTRIPE_URL = env.str("LOCALSTRIPE_URL", default="http://127.0.0.1:8420")
 
+# --- Giving -------------------------------------------------------------------------------------
+
+DONATION_MAX_CENTS = env.int("DONATION_MAX_CENTS", default=1_000_000)  # $10,000 online
+# Card-testing defence: (starts, seconds). Per IP address, and per event across everyone.
+DONATION_RATE_PER_IP = (env.int("DONATION_RATE_PER_IP", default=8), 10 * 60)
+DONATION_RATE_PER_EVENT = (env.int("DONATION_RATE_PER_EVENT", default=600), 60)
+# Behind a load balancer, the client address is the last hop it appended to X-Forwarded-For.
+USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
+
 # --- The coalition's always-shown help line ----------------------------------------------------
 
 NATIONAL_HOTLINE_NAME = _("National Human Trafficking Hotline")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
+import segno
 from django import template
+from django.utils.safestring import SafeString, mark_safe
 
 from events.money import basis_points_format, cents_format
 
@@ -53,3 +55,9 @@ def percent_of(part: int, whole: int) -> int:
 def get_item(mapping: dict[object, object], key: object) -> object:
     """{{ mine|get_item:shift.pk }}: a dictionary lookup with a variable key."""
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def qr_svg(url: str, scale: int = 4) -> SafeString:
+    """An inline SVG QR code for a URL (segno writes only path data and our own numbers)."""
+    return mark_safe(segno.make(url, error="m").svg_inline(scale=int(scale)))  # noqa: S308

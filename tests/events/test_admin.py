@@ -44,6 +44,8 @@ def change_form_data(event: Event, partners: list[tuple[int, int, int | None]]) 
         "cancellation_cutoff_hours": 3,
         "max_consecutive_hours": 6,
         "waiver_version": 1,
+        "card_fee_bp": 290,
+        "card_fee_fixed_cents": 30,
         "partners-TOTAL_FORMS": len(partners),
         "partners-INITIAL_FORMS": sum(1 for *_x, pk in partners if pk),
         "partners-MIN_NUM_FORMS": 0,

@@ -1,0 +1,26 @@
+"""URLs of the money path."""
+
+from django.urls import path
+
+from donations import views, views_organize
+
+app_name = "donations"
+
+urlpatterns = [
+    path("g/<str:token>", views.give_bucket, name="give_bucket"),
+    path("events/<slug:slug>/give/", views.give_event, name="give_event"),
+    path("give/demo-pay/<str:token>/", views.demo_pay, name="demo_pay"),
+    path("give/thanks/<str:token>/", views.thanks, name="thanks"),
+    path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
+    path("organize/<slug:slug>/donations/", views_organize.donation_list, name="organize_list"),
+    path("organize/<slug:slug>/checks/new/", views_organize.check_new, name="check_new"),
+    path("organize/<slug:slug>/labels/", views_organize.bucket_labels, name="labels"),
+    path(
+        "organize/donations/<int:donation_id>/refund/",
+        views_organize.donation_refund,
+        name="refund",
+    ),
+    path(
+        "organize/buckets/<int:assignment_id>/count/", views_organize.cash_count, name="cash_count"
+    ),
+]

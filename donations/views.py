@@ -1,0 +1,163 @@
+"""Donor pages (the give page from a bucket's QR code, the demo payment page, thank-you) and the
+Stripe webhook. The give page loads no third-party script: Stripe is reached only after Give."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import stripe
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from donations import services, stripe_api
+from donations.forms import GiveForm
+from donations.models import Donation
+from events import selectors as event_selectors
+from events.models import Bucket, Event
+from events.money import fee_cover_cents
+from volunteers.models import Profile
+
+logger = logging.getLogger(__name__)
+
+
+def client_ip(request: HttpRequest) -> str:
+    if settings.USE_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _give(request: HttpRequest, event: Event, attribution: services.Attribution) -> HttpResponse:
+    form = GiveForm(request.POST or None, event=event)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        thanks = request.build_absolute_uri(reverse("donations:thanks", args=["TOKEN"]))
+        give_again = request.build_absolute_uri(request.get_full_path())
+        try:
+            start = services.donation_start(
+                event=event,
+                amount_cents=data["amount_cents"],
+                cover_fee=data["cover_fee"],
+                designated_to=data["designation"],
+                attribution=attribution,
+                donor_name=data["donor_name"],
+                donor_email=data["donor_email"],
+                anonymous=data["anonymous"],
+                language=translation.get_language() or "en",
+                client_ip=client_ip(request),
+                now=timezone.now(),
+                success_url=thanks.replace("TOKEN", "{token}"),
+                cancel_url=give_again,
+                demo_pay_url=request.build_absolute_uri(
+                    reverse("donations:demo_pay", args=["TOKEN"])
+                ).replace("TOKEN", "{token}"),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return HttpResponseRedirect(start.redirect_url, status=303)
+    example = event.suggested_amounts_cents[1] if len(event.suggested_amounts_cents) > 1 else 2500
+    return render(
+        request,
+        "donations/give.html",
+        {
+            "event": event,
+            "form": form,
+            "attribution": attribution,
+            "fee_example": (
+                example,
+                fee_cover_cents(
+                    example, fee_bp=event.card_fee_bp, fixed_cents=event.card_fee_fixed_cents
+                ),
+            ),
+            "demo": stripe_api.is_local(),
+        },
+        status=200 if request.method == "GET" or not form.errors else 400,
+    )
+
+
+def _giving_event(event: Event) -> Event:
+    if event.status not in services.OPEN_FOR_GIFTS:
+        raise Http404
+    return event
+
+
+@require_http_methods(["GET", "POST"])
+def give_bucket(request: HttpRequest, token: str) -> HttpResponse:
+    """/g/<token>: the QR code on a bucket; the gift is credited to its corner, shift and pair."""
+    bucket = Bucket.objects.select_related("event").filter(token=token.lower()).first()
+    if bucket is None:
+        raise Http404
+    return _give(request, _giving_event(bucket.event), services.attribution_for_bucket(bucket))
+
+
+@require_http_methods(["GET", "POST"])
+def give_event(request: HttpRequest, slug: str) -> HttpResponse:
+    """The event's give page; ?v=<token> credits a volunteer's personal link."""
+    event = event_selectors.event_public_get(slug=slug)
+    if event is None:
+        raise Http404
+    attribution = services.Attribution()
+    code = request.GET.get("v", "")
+    if code:
+        profile = Profile.objects.select_related("user").filter(give_token=code).first()
+        if profile is not None:
+            attribution = services.Attribution(volunteers=[profile.user])
+    return _give(request, _giving_event(event), attribution)
+
+
+@require_http_methods(["GET", "POST"])
+def demo_pay(request: HttpRequest, token: str) -> HttpResponse:
+    """The local gateway's payment page: clearly a demo; a Stripe test card pays localstripe."""
+    if not stripe_api.is_local():
+        raise Http404
+    donation = get_object_or_404(Donation.objects.select_related("event"), public_token=token)
+    error = ""
+    if request.method == "POST" and donation.status == Donation.Status.PENDING:
+        try:
+            stripe_api.payment_intent_confirm_with_test_card(
+                donation.stripe_payment_intent_id or ""
+            )
+        except stripe.StripeError as problem:
+            logger.warning("demo payment failed for donation %s: %s", donation.pk, problem)
+            error = str(problem.user_message or problem)
+        else:
+            return HttpResponseRedirect(reverse("donations:thanks", args=[token]), status=303)
+    return render(request, "donations/demo_pay.html", {"donation": donation, "error": error})
+
+
+def thanks(request: HttpRequest, token: str) -> HttpResponse:
+    donation = get_object_or_404(Donation.objects.select_related("event"), public_token=token)
+    return render(request, "donations/thanks.html", {"donation": donation, "event": donation.event})
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    """Stripe's events: verified, stored once, applied; a transient failure answers 500 so that
+    Stripe delivers again."""
+    signature = request.META.get("HTTP_STRIPE_SIGNATURE", "")
+    try:
+        stripe_api.event_construct(request.body, signature)
+        payload = json.loads(request.body)
+    except (ValueError, stripe.SignatureVerificationError):
+        return HttpResponse("invalid payload or signature", status=400, content_type="text/plain")
+    now = timezone.now()
+    try:
+        record = services.stripe_event_record(payload=payload, now=now)
+        if record is None:
+            return HttpResponse("duplicate", content_type="text/plain")
+        outcome = services.stripe_event_process(record=record, now=now)
+    except DatabaseError:
+        logger.exception("Stripe event %s could not be stored or applied", payload.get("id"))
+        return HttpResponse("try again", status=503, content_type="text/plain")
+    return HttpResponse(outcome, content_type="text/plain")
