@@ -21,6 +21,11 @@ TEST_CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "c
 TRANSIENT_ERRORS = (stripe.APIConnectionError, stripe.RateLimitError)
 
 
+# The SDK's HTTP transport; None is the SDK's own. Tests put a recording transport here to assert
+# the exact requests sent to Stripe (the same seam production never touches).
+http_client: stripe.HTTPClient | None = None
+
+
 def is_local() -> bool:
     return not settings.STRIPE_SECRET_KEY
 
@@ -31,8 +36,11 @@ def client() -> stripe.StripeClient:
             LOCAL_SECRET_KEY,
             base_addresses={"api": settings.LOCALSTRIPE_URL},
             max_network_retries=1,
+            http_client=http_client,
         )
-    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, max_network_retries=2)
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY, max_network_retries=2, http_client=http_client
+    )
 
 
 def webhook_secret() -> str:

@@ -7,7 +7,9 @@ import zoneinfo
 
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
+from donations.models import Donation
 from events.models import Bucket, Corner, Event, EventPartner, Membership, Organization, Shift
 from volunteers.models import AgeBand, Profile, User
 
@@ -136,3 +138,19 @@ def open_shift(*, capacity: int = 4, min_volunteers: int = 2, **event_fields: ob
     return ShiftFactory(
         corner=CornerFactory(event=event), capacity=capacity, min_volunteers=min_volunteers
     )
+
+
+class CardDonationFactory(factory.django.DjangoModelFactory):
+    """A pending card gift with a PaymentIntent id, as donation_start leaves it."""
+
+    class Meta:
+        model = Donation
+
+    event = factory.LazyFunction(lambda: published_event())
+    method = Donation.Method.CARD
+    amount_cents = 2500
+    fee_cents = 0
+    currency = "usd"
+    created_at = factory.LazyFunction(timezone.now)
+    stripe_payment_intent_id = factory.Sequence(lambda n: f"pi_test_{n:06d}")
+    stripe_checkout_session_id = factory.Sequence(lambda n: f"cs_test_{n:06d}")
