@@ -62,8 +62,9 @@ def localstripe() -> Iterator[str]:
 
 def register_webhook(localstripe_url: str, target: str) -> None:
     data = urllib.parse.urlencode({"url": target, "secret": LOCAL_WEBHOOK_SECRET}).encode()
-    request = urllib.request.Request(f"{localstripe_url}/_config/webhooks/test", data=data)
-    urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 (loopback)
+    url = f"{localstripe_url}/_config/webhooks/test"
+    request = urllib.request.Request(url, data=data)  # noqa: S310 (loopback http only)
+    urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 (loopback http only)
 
 
 def wait_for(condition, seconds: float = 15.0) -> bool:
