@@ -55,3 +55,25 @@ def test_basis_points_read_as_percent() -> None:
     assert basis_points_format(2500) == "25%"
     assert basis_points_format(3333) == "33.33%"
     assert basis_points_format(5) == "0.05%"
+
+
+@pytest.mark.parametrize("amount", [500, 1000, 2500, 5000, 10000, 123457, 1])
+@pytest.mark.parametrize(("fee_bp", "fixed"), [(290, 30), (220, 30), (0, 0), (350, 0)])
+def test_covering_the_fee_makes_the_gift_arrive_whole_for_the_least_extra(
+    amount: int, fee_bp: int, fixed: int
+) -> None:
+    from events.money import fee_cover_cents, fee_estimate_cents
+
+    extra = fee_cover_cents(amount, fee_bp=fee_bp, fixed_cents=fixed)
+    total = amount + extra
+    assert total - fee_estimate_cents(total, fee_bp=fee_bp, fixed_cents=fixed) >= amount
+    # One cent less would not be enough (the extra is the smallest that works), unless zero.
+    if extra:
+        less = total - 1  # exact, in ten-thousandths of a cent
+        assert less * 10_000 - (less * fee_bp + fixed * 10_000) < amount * 10_000
+
+
+def test_the_fee_on_a_25_dollar_gift_is_106_cents() -> None:
+    from events.money import fee_cover_cents
+
+    assert fee_cover_cents(2500, fee_bp=290, fixed_cents=30) == 106
