@@ -319,4 +319,26 @@ def demo_seed(*, now: dt.datetime | None = None) -> Event:
     event = _event(now=now, shares=_organizations())
     _corners_shifts_buckets(event)
     _accounts(event)
+    _buckets_out(event, now=now)
     return event
+
+
+# Buckets already with a pair on a corner, so that scanning their QR codes credits a corner and
+# its volunteers at once (the demo shows the staging table mid-morning).
+BUCKETS_OUT = [("B-01", "Blackstone & Shaw", 7), ("B-03", "Shaw & Clovis", 10)]
+
+
+def _buckets_out(event: Event, *, now: dt.datetime) -> None:
+    day = event.starts_at.astimezone(event.tzinfo).date()
+    organizer = User.objects.get(email="organizer@pledgeday.test")
+    for label, corner_name, hour in BUCKETS_OUT:
+        bucket = Bucket.objects.get(event=event, label=label)
+        shift = Shift.objects.filter(
+            corner__event=event, corner__name=corner_name, starts_at=_at(day, hour)
+        ).first()
+        if shift is None or bucket.assignments.exists():
+            continue
+        with contextlib.suppress(ValidationError):
+            for signup in shift.signups.filter(status="confirmed"):
+                volunteer_services.signup_check_in(signup=signup, now=now)
+            volunteer_services.bucket_hand_out(bucket=bucket, shift=shift, by=organizer, now=now)

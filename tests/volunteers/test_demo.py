@@ -74,3 +74,16 @@ def test_the_demo_command_refuses_to_run_without_debug() -> None:
     with pytest.raises(CommandError, match="published password"):
         call_command("seed_demo", stdout=StringIO())
     assert not User.objects.exists()
+
+
+def test_the_demo_has_buckets_out_with_a_pair_so_a_qr_gift_is_credited() -> None:
+    from donations.services import attribution_for_bucket
+
+    call_command("seed_demo", "--force", stdout=StringIO())
+    attribution = attribution_for_bucket(Bucket.objects.get(label="B-01"))
+    assert attribution.corner is not None
+    assert attribution.corner.name == "Blackstone & Shaw"
+    assert {v.email for v in attribution.volunteers} == {
+        "maria.lopez@pledgeday.test",
+        "jose.hernandez@pledgeday.test",
+    }
