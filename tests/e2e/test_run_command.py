@@ -6,13 +6,17 @@ web server, Celery worker and beat on the embedded broker, and localstripe.
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
+import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -121,6 +125,71 @@ def test_the_run_command_serves_the_demo_and_stops_cleanly_on_ctrl_c(
     assert not port_in_use(web)
     assert not port_in_use(stripe)
     assert "pledgeday: stopped" in "".join(lines)
+
+
+class Browser:
+    """Just enough of a browser for forms: cookies, CSRF token, redirects (loopback only)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}),
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+        )
+
+    def get(self, path: str) -> tuple[str, str]:
+        with self.opener.open(self.base + path, timeout=20) as response:
+            return response.geturl(), response.read().decode()
+
+    def post_form(self, path: str, page: str, fields: dict[str, str]) -> tuple[str, str]:
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert token, "no CSRF token on the page"
+        data = urllib.parse.urlencode({"csrfmiddlewaretoken": token.group(1), **fields}).encode()
+        request = urllib.request.Request(  # noqa: S310 (loopback http only)
+            self.base + path, data=data, headers={"Referer": self.base}
+        )
+        with self.opener.open(request, timeout=20) as response:
+            return response.geturl(), response.read().decode()
+
+
+def test_a_qr_gift_in_the_demo_arrives_credited_to_its_corner_within_seconds(
+    launcher_env: dict[str, str],
+) -> None:
+    web = int(launcher_env["PLEDGEDAY_PORT"])
+    process, lines = start(launcher_env)
+    try:
+        database = Path(launcher_env["PLEDGEDAY_VAR_DIR"]) / "db.sqlite3"
+        with sqlite3.connect(database) as db:
+            (token,) = db.execute("SELECT token FROM events_bucket WHERE label = 'B-01'").fetchone()
+        browser = Browser(f"http://127.0.0.1:{web}")
+        _url, page = browser.get(f"/g/{token}")
+        assert "Blackstone &amp; Shaw" in page
+        pay_url, pay_page = browser.post_form(f"/g/{token}", page, {"preset": "2500"})
+        assert "/give/demo-pay/" in pay_url
+        paid_at = time.monotonic()
+        thanks_url, thanks = browser.post_form(pay_url.split(str(web), 1)[1], pay_page, {})
+        while "Thank you!" not in thanks and time.monotonic() - paid_at < 15:
+            time.sleep(0.25)
+            _url, thanks = browser.get(thanks_url.split(str(web), 1)[1])
+        elapsed = time.monotonic() - paid_at
+        assert "Thank you!" in thanks, "".join(lines[-40:])
+        assert elapsed < 10
+        with sqlite3.connect(database) as db:
+            status, corner = db.execute(
+                "SELECT d.status, c.name FROM donations_donation d "
+                "JOIN events_corner c ON c.id = d.corner_id ORDER BY d.id DESC LIMIT 1"
+            ).fetchone()
+            volunteers = {
+                row[0]
+                for row in db.execute(
+                    "SELECT u.email FROM donations_donation_volunteers dv "
+                    "JOIN volunteers_user u ON u.id = dv.user_id"
+                )
+            }
+        assert (status, corner) == ("succeeded", "Blackstone & Shaw")
+        assert volunteers == {"maria.lopez@pledgeday.test", "jose.hernandez@pledgeday.test"}
+    finally:
+        assert stop(process, lines) == 0
 
 
 def test_the_run_command_can_run_again_on_the_same_data(launcher_env: dict[str, str]) -> None:
