@@ -14,14 +14,18 @@ from volunteers.models import User
 
 
 class AmountField(forms.CharField):
-    """A typed amount ("25", "25.50", "25,50") as integer cents."""
+    """A typed amount ("25", "25.50", "25,50") as integer cents; zero only where allowed."""
+
+    def __init__(self, *args: Any, allow_zero: bool = False, **kwargs: Any) -> None:
+        self.allow_zero = allow_zero
+        super().__init__(*args, **kwargs)
 
     def to_python(self, value: Any) -> int | None:  # type: ignore[override]
         text = super().to_python(value)
         if not text:
             return None
         cents = cents_parse(text)
-        if cents is None or cents <= 0:
+        if cents is None or cents < 0 or (cents == 0 and not self.allow_zero):
             raise forms.ValidationError(_("Enter an amount like 25 or 25.50."), code="invalid")
         return cents
 
@@ -78,7 +82,7 @@ class RefundForm(forms.Form):
 
 
 class CashCountForm(forms.Form):
-    amount = AmountField(label=_("Cash counted"), required=False)
+    amount = AmountField(label=_("Cash counted"), required=False, allow_zero=True)
     witnessed_by = forms.ModelChoiceField(
         label=_("Counted together with"), queryset=User.objects.none()
     )

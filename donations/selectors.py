@@ -23,6 +23,7 @@ def event_totals(*, event: Event) -> dict[str, int]:
     net = LedgerEntry.objects.filter(donation__event=event).aggregate(s=Sum("amount_cents"))["s"]
     counts = dict(
         Donation.objects.filter(event=event, succeeded_at__isnull=False)
+        .exclude(status=Donation.Status.VOIDED)
         .values_list("method")
         .annotate(n=Count("id"))
         .values_list("method", "n")

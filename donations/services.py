@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from donations import ratelimit, stripe_api
@@ -58,7 +59,8 @@ def attribution_for_bucket(bucket: Bucket) -> Attribution:
     assignment = (
         BucketAssignment.objects.filter(bucket=bucket)
         .select_related("shift__corner")
-        .order_by("returned_at", "-handed_out_at")  # an open hand-out (NULL) sorts first
+        # The one out now (not returned) first, else the latest one, on any database.
+        .order_by(F("returned_at").desc(nulls_first=True), "-handed_out_at")
         .first()
     )
     if assignment is None:
