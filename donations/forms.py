@@ -31,7 +31,6 @@ class AmountField(forms.CharField):
 
 
 class GiveForm(forms.Form):
-    label_suffix = ""
     preset = forms.TypedChoiceField(
         label=_("Amount"), coerce=int, required=False, widget=forms.RadioSelect, empty_value=None
     )
@@ -54,6 +53,7 @@ class GiveForm(forms.Form):
     anonymous = forms.BooleanField(label=_("Give anonymously"), required=False)
 
     def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.event = event
         preset = self.fields["preset"]
