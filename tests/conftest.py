@@ -7,8 +7,11 @@ import os
 import pytest
 from django.db import connection
 
+pytest_plugins = ["tests.support.localstripe"]  # the `localstripe` fixture
+
 REQUIRE_SERVICES = os.environ.get("PLEDGEDAY_REQUIRE_SERVICES") == "1"
 TEST_CACHE_PREFIX = "pledgeday-test"
+CHROMIUM = "/usr/bin/chromium"
 
 
 def _skip_or_fail(reason: str) -> None:
@@ -23,6 +26,8 @@ def _services_required_by_markers(request: pytest.FixtureRequest) -> None:
         _skip_or_fail("this test needs PostgreSQL (set DATABASE_URL=postgres://...)")
     if request.node.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
         _skip_or_fail("this test needs Redis (set REDIS_URL=redis://...)")
+    if request.node.get_closest_marker("browser") and not os.path.exists(CHROMIUM):
+        _skip_or_fail(f"this test needs Chromium at {CHROMIUM} (apt-get install chromium)")
 
 
 @pytest.fixture(autouse=True)

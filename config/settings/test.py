@@ -8,6 +8,9 @@ SECRET_KEY = "test-only-secret-key-not-for-production"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 
 DATABASES = {"default": env.db("DATABASE_URL", default="sqlite://:memory:")}
+# No persistent connections: a live server's request thread (kept alive by a browser) must not
+# hold a connection to the test database when the suite drops it.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

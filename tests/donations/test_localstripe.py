@@ -9,71 +9,19 @@ events, idempotency) is tested on recorded shapes in test_webhook.py and test_ga
 from __future__ import annotations
 
 import datetime as dt
-import socket
-import subprocess
-import sys
-import time
-import urllib.parse
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 
 from donations.models import Donation, LedgerEntry, StripeEvent
-from donations.stripe_api import LOCAL_WEBHOOK_SECRET
 from events.models import Bucket
 from tests.factories import BucketFactory, published_event, volunteer
+from tests.support.localstripe import register_webhook, wait_for
 from volunteers import services as volunteer_services
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def localstripe() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "localstripe_loopback.py"), str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.1)
-    try:
-        with override_settings(LOCALSTRIPE_URL=url, STRIPE_SECRET_KEY="", STRIPE_WEBHOOK_SECRET=""):
-            yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def register_webhook(localstripe_url: str, target: str) -> None:
-    data = urllib.parse.urlencode({"url": target, "secret": LOCAL_WEBHOOK_SECRET}).encode()
-    url = f"{localstripe_url}/_config/webhooks/test"
-    request = urllib.request.Request(url, data=data)  # noqa: S310 (loopback http only)
-    urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 (loopback http only)
-
-
-def wait_for(condition, seconds: float = 15.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def bucket_on_a_corner() -> tuple[Bucket, list]:
