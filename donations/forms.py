@@ -79,6 +79,7 @@ class GiveForm(forms.Form):
 
 class RefundForm(forms.Form):
     amount = AmountField(label=_("Amount to refund"))
+    refunded_seen = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
 
 
 class CashCountForm(forms.Form):
@@ -87,6 +88,8 @@ class CashCountForm(forms.Form):
         label=_("Counted together with"), queryset=User.objects.none()
     )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    # The count this page showed, if any: saving then corrects exactly that one.
+    corrects = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, people: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -115,6 +115,11 @@ class Donation(models.Model):
     def total_cents(self) -> int:
         return self.amount_cents + self.fee_cents
 
+    @property
+    def kept_cents(self) -> int:
+        """What the donor gave and was not refunded (the amount on a receipt)."""
+        return self.total_cents - self.refunded_cents
+
 
 class StripeEvent(models.Model):
     """Every Stripe event received, once: the unique id makes a repeat delivery a no-op."""

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
 from donations import ratelimit, stripe_api
@@ -235,7 +235,7 @@ def _dispute_merge(current: str, seen: str) -> str:
     if not seen:
         return current
     closed = {"won", "lost", "warning_closed"}
-    if current in closed and seen not in closed:
+    if current in closed:
         return current
     return seen
 
@@ -251,6 +251,34 @@ def _ledger(
             )
     except IntegrityError:
         pass
+
+
+def _ledger_target(donation: Donation) -> int:
+    """What the ledger must add up to for a paid gift, from its merged state alone.
+
+    The net, less every refunded cent; a lost dispute takes back whatever was not refunded.
+    Facts only grow, so the target only falls, and each adjustment is keyed by the target it
+    reaches: any order of events writes the same entries.
+    """
+    target = _net_cents(donation) - donation.refunded_cents
+    if donation.dispute_status in DISPUTE_LOST:
+        target -= donation.total_cents - donation.refunded_cents
+    return target
+
+
+def _ledger_settle(donation: Donation, *, now: dt.datetime) -> None:
+    recorded = LedgerEntry.objects.filter(donation=donation).aggregate(s=Sum("amount_cents"))["s"]
+    change = _ledger_target(donation) - (recorded or 0)
+    if change == 0:
+        return
+    lost = donation.dispute_status in DISPUTE_LOST
+    _ledger(
+        donation,
+        kind=LedgerEntry.Kind.DISPUTE if lost else LedgerEntry.Kind.REFUND,
+        key=f"settle-to-{_ledger_target(donation)}",
+        amount_cents=change,
+        now=now,
+    )
 
 
 def _net_cents(donation: Donation) -> int:
@@ -284,7 +312,6 @@ def donation_observe(*, donation_id: int, facts: Facts, now: dt.datetime) -> Don
             return donation
         before = donation.status
         was_paid = donation.succeeded_at is not None
-        refunded_before = donation.refunded_cents
         if facts.paid and not was_paid:
             donation.succeeded_at = now
         donation.refunded_cents = min(
@@ -299,31 +326,12 @@ def donation_observe(*, donation_id: int, facts: Facts, now: dt.datetime) -> Don
             return Donation.objects.get(pk=donation.pk)
         donation.status = after
         donation.save()
-        if donation.succeeded_at and not was_paid:
-            _ledger(
-                donation,
-                kind=LedgerEntry.Kind.GIFT,
-                key="gift",
-                amount_cents=_net_cents(donation),
-                now=now,
-            )
-            _receipt_queue(donation)
-        if donation.refunded_cents > refunded_before:
-            _ledger(
-                donation,
-                kind=LedgerEntry.Kind.REFUND,
-                key=f"refund-to-{donation.refunded_cents}",
-                amount_cents=refunded_before - donation.refunded_cents,
-                now=now,
-            )
-        if after == S.DISPUTE_LOST and before != S.DISPUTE_LOST:
-            _ledger(
-                donation,
-                kind=LedgerEntry.Kind.DISPUTE,
-                key="dispute-lost",
-                amount_cents=-(donation.total_cents - donation.refunded_cents),
-                now=now,
-            )
+        if donation.succeeded_at is not None:
+            if not was_paid:
+                net = _net_cents(donation)
+                _ledger(donation, kind=LedgerEntry.Kind.GIFT, key="gift", amount_cents=net, now=now)
+                _receipt_queue(donation)
+            _ledger_settle(donation, now=now)
         return donation
 
 
@@ -383,9 +391,8 @@ def _facts_and_keys(event_type: str, obj: dict[str, Any]) -> tuple[Facts, dict[s
         )
     elif event_type.startswith("charge.dispute."):
         keys["payment_intent"] = _id(obj.get("payment_intent"))
-        facts = Facts(
-            paid=True, dispute_status=obj.get("status", ""), charge_id=_id(obj.get("charge"))
-        )
+        # A dispute says nothing about whether we were paid: only the payment's own events do.
+        facts = Facts(dispute_status=obj.get("status", ""), charge_id=_id(obj.get("charge")))
     else:  # checkout.session.expired
         keys["checkout_session"] = obj.get("id", "")
         keys["payment_intent"] = _id(obj.get("payment_intent"))
@@ -447,13 +454,23 @@ def stripe_event_process(*, record: StripeEvent, now: dt.datetime) -> str:
 # --- Refunds ------------------------------------------------------------------------------------
 
 
-def donation_refund(*, donation: Donation, amount_cents: int, now: dt.datetime) -> Donation:
+def donation_refund(
+    *, donation: Donation, amount_cents: int, refunded_seen: int, now: dt.datetime
+) -> Donation:
     """Refund part or all of a card gift through Stripe; records change when Stripe confirms.
 
-    Stripe's webhook (charge.refunded) is the confirmation; the payment is also read back at once,
-    so the page shows the refund even where webhooks are slow (or, with localstripe, missing).
+    refunded_seen is what the organizer's page showed as refunded: a different value means the
+    gift changed meanwhile (refused), and the idempotency key is built from it, so a double
+    click or a retry of the same request never refunds twice. Stripe's webhook
+    (charge.refunded) confirms; the payment is also read back at once, so the page shows the
+    refund even where webhooks are slow (or, with localstripe, missing).
     """
     donation = Donation.objects.get(pk=donation.pk)
+    if donation.refunded_cents != refunded_seen:
+        raise ValidationError(
+            _("This gift changed since the page was loaded; check it and try again."),
+            code="stale",
+        )
     if donation.method != Donation.Method.CARD or donation.succeeded_at is None:
         raise ValidationError(_("Only a completed card gift can be refunded."), code="not_card")
     if not donation.stripe_payment_intent_id:
@@ -473,15 +490,19 @@ def donation_refund(*, donation: Donation, amount_cents: int, now: dt.datetime) 
             payment_intent_id=donation.stripe_payment_intent_id,
             amount_cents=amount_cents,
             donation_id=donation.pk,
-            refunded_so_far=donation.refunded_cents,
+            refunded_so_far=refunded_seen,
         )
-        refunded = stripe_api.payment_refunded_cents(donation.stripe_payment_intent_id)
     except stripe_api.stripe.StripeError as error:
         raise ValidationError(
             _("Stripe did not accept the refund: %(reason)s")
             % {"reason": error.user_message or error},
             code="gateway",
         ) from error
+    try:
+        refunded = stripe_api.payment_refunded_cents(donation.stripe_payment_intent_id)
+    except stripe_api.stripe.StripeError:
+        logger.warning("refund of donation %s sent; reading it back failed", donation.pk)
+        return donation  # Stripe's charge.refunded webhook will record it
     return donation_observe(
         donation_id=donation.pk, facts=Facts(paid=True, refunded_cents=refunded), now=now
     )

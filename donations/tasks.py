@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import transaction
 from django.utils import timezone
 
 from donations.models import Donation
 from donations.receipts import receipt_email_send
+
+RECEIPTED_STATUSES = (Donation.Status.SUCCEEDED, Donation.Status.PARTIALLY_REFUNDED)
 
 
 @shared_task(
@@ -18,18 +19,24 @@ from donations.receipts import receipt_email_send
     max_retries=8,
 )
 def donation_receipt_send(donation_id: int) -> bool:
-    """Email the receipt once: the row lock and receipt_sent_at make a second run send nothing."""
-    with transaction.atomic():
-        donation = (
-            Donation.objects.select_for_update()
-            .select_related("event__fiscal_host")
-            .filter(pk=donation_id, receipt_sent_at__isnull=True, succeeded_at__isnull=False)
-            .exclude(donor_email="")
-            .first()
+    """Email the receipt once. The task claims it (receipt_sent_at) in a short transaction and
+    sends after, so a slow mail server never holds the donation's lock; a failed send releases
+    the claim for the retry. No receipt for a gift refunded or lost to a dispute before it went."""
+    claimed = (
+        Donation.objects.filter(
+            pk=donation_id,
+            receipt_sent_at__isnull=True,
+            status__in=RECEIPTED_STATUSES,
         )
-        if donation is None:
-            return False
+        .exclude(donor_email="")
+        .update(receipt_sent_at=timezone.now())
+    )
+    if not claimed:
+        return False
+    donation = Donation.objects.select_related("event__fiscal_host").get(pk=donation_id)
+    try:
         receipt_email_send(donation=donation)
-        donation.receipt_sent_at = timezone.now()
-        donation.save(update_fields=["receipt_sent_at"])
+    except Exception:
+        Donation.objects.filter(pk=donation_id).update(receipt_sent_at=None)
+        raise
     return True

@@ -18,13 +18,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from donations import selectors, services
 from donations.forms import CashCountForm, CheckForm, RefundForm
 from donations.models import CashCount, Donation
-from events.models import Event, Membership
-from events.permissions import user_can_organize_event
+from events.models import Event
+from events.permissions import MONEY_ROLES, user_can_handle_money
 from volunteers.models import BucketAssignment, User
 
 
 def _organized_event(request: HttpRequest, event: Event) -> Event:
-    if not user_can_organize_event(request.user, event):
+    if not user_can_handle_money(request.user, event):
         raise PermissionDenied
     return event
 
@@ -61,7 +61,10 @@ def donation_refund(request: HttpRequest, donation_id: int) -> HttpResponse:
     else:
         try:
             services.donation_refund(
-                donation=donation, amount_cents=form.cleaned_data["amount"], now=timezone.now()
+                donation=donation,
+                amount_cents=form.cleaned_data["amount"],
+                refunded_seen=form.cleaned_data["refunded_seen"],
+                now=timezone.now(),
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -74,11 +77,7 @@ def _counting_people(assignment: BucketAssignment, event: Event) -> QuerySet[Use
     """Who can co-sign a count: the event's organizers and the volunteers who held the bucket."""
     organizers = User.objects.filter(
         Q(memberships__event=event) | Q(memberships__organization_id=event.fiscal_host_id),
-        memberships__role__in=[
-            Membership.Role.LEAD,
-            Membership.Role.ORGANIZER,
-            Membership.Role.FINANCE,
-        ],
+        memberships__role__in=MONEY_ROLES,
     )
     return (organizers | User.objects.filter(pk__in=assignment.holders.all())).distinct()
 
@@ -92,15 +91,20 @@ def cash_count(request: HttpRequest, assignment_id: int) -> HttpResponse:
     event = _organized_event(request, assignment.bucket.event)
     people = _counting_people(assignment, event).exclude(pk=_user(request).pk)
     current = CashCount.objects.filter(assignment=assignment, corrected_by__isnull=True).first()
-    form = CashCountForm(request.POST or None, people=people)
+    form = CashCountForm(
+        request.POST or None, people=people, initial={"corrects": current.pk if current else None}
+    )
     if request.method == "POST" and form.is_valid():
+        shown = form.cleaned_data["corrects"]
         try:
             services.cash_count_record(
                 assignment=assignment,
                 amount_cents=form.cleaned_data["amount"],
                 counted_by=_user(request),
                 witnessed_by=form.cleaned_data["witnessed_by"],
-                corrects=current,
+                corrects=CashCount.objects.filter(pk=shown, assignment=assignment).first()
+                if shown
+                else None,
                 note=form.cleaned_data["note"],
                 now=timezone.now(),
             )

@@ -2,6 +2,8 @@
 
 Locking order, everywhere: the volunteer's user row, then the shift row. Capacity is decided
 under the shift's row lock, and the database refuses a confirmed_count above capacity anyway.
+Both locks are FOR NO KEY UPDATE: they serialize the writers that matter without blocking (or
+deadlocking with) inserts of rows that merely point at the user or the shift.
 """
 
 from __future__ import annotations
@@ -132,7 +134,11 @@ def _eligibility_check(*, user: User, event: Event, accept_waiver: bool, now: dt
 
 def _shift_lock(shift_id: int) -> Shift:
     """The shift row, locked until the transaction ends (the concurrency tests replace this)."""
-    return Shift.objects.select_for_update().select_related("corner__event").get(pk=shift_id)
+    return (
+        Shift.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("corner__event")
+        .get(pk=shift_id)
+    )
 
 
 def _window_check(*, shift: Shift, event: Event, now: dt.datetime) -> None:
@@ -198,7 +204,9 @@ def signup_create(
     waitlist_if_full: bool = True,
 ) -> Signup:
     """Give the volunteer a place on the shift, or a place on its waitlist when it is full."""
-    User.objects.select_for_update().filter(pk=user.pk).first()  # one sign-up at a time per person
+    User.objects.select_for_update(no_key=True).filter(
+        pk=user.pk
+    ).first()  # one sign-up at a time per person
     shift = _shift_lock(shift.pk)
     event = shift.corner.event
     _window_check(shift=shift, event=event, now=now)
@@ -404,7 +412,7 @@ def pool_join(
     accept_waiver: bool = False,
 ) -> PoolEntry:
     """Offer to stand on any corner during a window; auto-assign places the volunteer."""
-    User.objects.select_for_update().filter(pk=user.pk).first()
+    User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
     _eligibility_check(user=user, event=event, accept_waiver=accept_waiver, now=now)
     if now >= event.ends_at or (event.signup_closes_at and now >= event.signup_closes_at):
         raise ValidationError(_("Sign-up for this pledge day has closed."), code="closed")
@@ -473,6 +481,13 @@ def event_auto_assign(*, event: Event, now: dt.datetime) -> list[Signup]:
         for shift in sorted(candidates, key=lambda s: _placement_order(s, city)):
             try:
                 with transaction.atomic():
+                    still_waiting = (
+                        PoolEntry.objects.select_for_update()
+                        .filter(pk=entry.pk, status=PoolEntry.Status.WAITING)
+                        .exists()
+                    )
+                    if not still_waiting:  # placed by a concurrent run, or withdrawn
+                        break
                     signup = signup_create(
                         user=entry.user,
                         shift=shift,

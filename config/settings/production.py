@@ -21,6 +21,11 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     _refuse("DATABASE_URL must point at PostgreSQL, not " + DATABASES["default"]["ENGINE"] + ".")
 if not REDIS_URL:
     _refuse("REDIS_URL must be set (Celery broker, cache and rate limits).")
+if not env.str("STRIPE_SECRET_KEY", default="") or not env.str("STRIPE_WEBHOOK_SECRET", default=""):
+    _refuse(
+        "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set: without them the card gateway "
+        "would be the demo one, whose webhook secret is public."
+    )
 if not env.str("EMAIL_URL", default=""):
     _refuse("EMAIL_URL must be set: sign-up verification and receipts are sent by email.")
 
@@ -48,6 +53,10 @@ STORAGES = {
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL")
 vars().update(EMAIL_CONFIG)
+
+# Production runs behind a load balancer: the donor's address (for rate limits) is the last hop it
+# appends to X-Forwarded-For. Set USE_X_FORWARDED_FOR=false only where nothing sits in front.
+USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=True)
 
 ADMINS = [("Pledgeday operators", a) for a in env.list("ADMIN_EMAILS", default=[])]
 

@@ -16,6 +16,8 @@ GOOD = {
     "DATABASE_URL": "postgres://pledgeday@db.example.org:5432/pledgeday",
     "REDIS_URL": "redis://cache.example.org:6379/0",
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.org:587",
+    "STRIPE_SECRET_KEY": "sk_live_example",
+    "STRIPE_WEBHOOK_SECRET": "whsec_example",
 }
 
 
@@ -46,6 +48,8 @@ def test_production_starts_with_everything_set() -> None:
         ("DATABASE_URL", "DATABASE_URL must point at PostgreSQL"),
         ("REDIS_URL", "REDIS_URL must be set"),
         ("EMAIL_URL", "EMAIL_URL must be set"),
+        ("STRIPE_SECRET_KEY", "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set"),
+        ("STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set"),
     ],
 )
 def test_production_refuses_to_start_without(missing: str, message: str) -> None:

@@ -106,7 +106,9 @@ def test_a_refund_is_sent_with_a_step_idempotency_key_and_read_back(
 
     donation = CardDonationFactory(stripe_payment_intent_id="pi_test_000001")
     Donation.objects.filter(pk=donation.pk).update(status="succeeded", succeeded_at=timezone.now())
-    result = services.donation_refund(donation=donation, amount_cents=1000, now=timezone.now())
+    result = services.donation_refund(
+        donation=donation, amount_cents=1000, refunded_seen=0, now=timezone.now()
+    )
     refund_call = stripe_live.requests[0]
     assert (refund_call["method"], refund_call["path"]) == ("post", "/v1/refunds")
     assert refund_call["params"] == {
@@ -130,5 +132,7 @@ def test_a_refund_larger_than_what_is_left_is_refused_before_stripe(
     donation = CardDonationFactory(stripe_payment_intent_id="pi_test_000001")
     Donation.objects.filter(pk=donation.pk).update(status="succeeded", succeeded_at=timezone.now())
     with pytest.raises(ValidationError):
-        services.donation_refund(donation=donation, amount_cents=2501, now=timezone.now())
+        services.donation_refund(
+            donation=donation, amount_cents=2501, refunded_seen=0, now=timezone.now()
+        )
     assert stripe_live.requests == []

@@ -78,6 +78,8 @@ def test_a_refund_through_localstripe_is_read_back(localstripe: str, live_server
     donation = Donation.objects.get()
     client.post(f"/give/demo-pay/{donation.public_token}/")
     assert wait_for(lambda: Donation.objects.get(pk=donation.pk).status == "succeeded")
-    result = services.donation_refund(donation=donation, amount_cents=2000, now=timezone.now())
+    result = services.donation_refund(
+        donation=donation, amount_cents=2000, refunded_seen=0, now=timezone.now()
+    )
     assert result.status == Donation.Status.PARTIALLY_REFUNDED
     assert result.refunded_cents == 2000

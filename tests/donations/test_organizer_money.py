@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -21,6 +22,7 @@ from tests.factories import (
     CornerFactory,
     MembershipFactory,
     ShiftFactory,
+    UserFactory,
     published_event,
     volunteer,
 )
@@ -101,7 +103,26 @@ def count_url(assignment: BucketAssignment) -> str:
 
 
 def count(client: Client, assignment: BucketAssignment, amount: str, witness: User) -> HttpResponse:
-    return client.post(count_url(assignment), {"amount": amount, "witnessed_by": str(witness.pk)})
+    """As a browser would: load the page (it names the count it shows, if any), then post."""
+    page = client.get(count_url(assignment)).content.decode()
+    shown = re.search(r'name="corrects" value="(\d+)"', page)
+    data = {"amount": amount, "witnessed_by": str(witness.pk)}
+    if shown:
+        data["corrects"] = shown.group(1)
+    return client.post(count_url(assignment), data)
+
+
+def test_posting_the_same_count_page_twice_does_not_correct_silently(
+    client: Client, assignment: BucketAssignment, organizer: User, witness: User
+) -> None:
+    client.force_login(organizer)
+    data = {"amount": "40.00", "witnessed_by": str(witness.pk)}
+    assert client.post(count_url(assignment), data).status_code == 302
+    again = client.post(count_url(assignment), data)
+    assert again.status_code == 200
+    assert "already counted" in again.content.decode()
+    assert CashCount.objects.count() == 1
+    assert Donation.objects.get().status == Donation.Status.SUCCEEDED
 
 
 def paid_card_gift(event: Event, **fields: Any) -> Donation:
@@ -394,7 +415,10 @@ def test_a_refund_by_a_volunteer_is_forbidden(
 ) -> None:
     donation = paid_card_gift(event)
     client.force_login(volunteer())
-    assert client.post(refund_url(donation), {"amount": "5.00"}).status_code == 403
+    assert (
+        client.post(refund_url(donation), {"amount": "5.00", "refunded_seen": "0"}).status_code
+        == 403
+    )
     assert stripe_live.requests == []
 
 
@@ -403,7 +427,9 @@ def test_a_refund_larger_than_what_is_left_is_refused_without_calling_stripe(
 ) -> None:
     donation = paid_card_gift(event)
     client.force_login(organizer)
-    response = client.post(refund_url(donation), {"amount": "25.01"}, follow=True)
+    response = client.post(
+        refund_url(donation), {"amount": "25.01", "refunded_seen": "0"}, follow=True
+    )
     assert response.redirect_chain == [(f"/organize/{event.slug}/donations/", 302)]
     assert "You can refund between $0.01 and $25.00." in text(response)
     assert stripe_live.requests == []
@@ -411,12 +437,27 @@ def test_a_refund_larger_than_what_is_left_is_refused_without_calling_stripe(
     assert (donation.status, donation.refunded_cents) == (Donation.Status.SUCCEEDED, 0)
 
 
+def test_a_refund_from_a_stale_page_is_refused_without_calling_stripe(
+    client: Client, event: Event, organizer: User, stripe_live: RecordingTransport
+) -> None:
+    donation = paid_card_gift(event)
+    Donation.objects.filter(pk=donation.pk).update(refunded_cents=500)
+    client.force_login(organizer)
+    response = client.post(
+        refund_url(donation), {"amount": "5.00", "refunded_seen": "0"}, follow=True
+    )
+    assert "changed since the page was loaded" in text(response)
+    assert stripe_live.requests == []
+
+
 def test_an_unpaid_card_gift_cannot_be_refunded(
     client: Client, event: Event, organizer: User, stripe_live: RecordingTransport
 ) -> None:
     donation = CardDonationFactory(event=event)
     client.force_login(organizer)
-    response = client.post(refund_url(donation), {"amount": "5.00"}, follow=True)
+    response = client.post(
+        refund_url(donation), {"amount": "5.00", "refunded_seen": "0"}, follow=True
+    )
     assert "Only a completed card gift can be refunded." in text(response)
     assert stripe_live.requests == []
     donation.refresh_from_db()
@@ -443,3 +484,11 @@ def test_the_labels_sheet_has_a_qr_code_url_and_call_to_give_for_each_bucket(
 def test_the_labels_sheet_is_forbidden_to_a_volunteer(client: Client, event: Event) -> None:
     client.force_login(volunteer())
     assert client.get(f"/organize/{event.slug}/labels/").status_code == 403
+
+
+def test_the_finance_role_can_open_the_money_pages(client: Client, event: Event) -> None:
+    treasurer = UserFactory()
+    MembershipFactory(user=treasurer, event=event, role="finance")
+    client.force_login(treasurer)
+    assert client.get(f"/organize/{event.slug}/donations/").status_code == 200
+    assert client.get(f"/organize/{event.slug}/checks/new/").status_code == 200

@@ -167,6 +167,37 @@ def test_a_lost_dispute_takes_the_money_back_out(client: Client) -> None:
     assert ledger_sum(donation) == net(donation) - 2500
 
 
+@pytest.mark.parametrize("refund_first", [True, False])
+def test_a_lost_dispute_and_a_refund_in_either_order_take_out_the_charge_once(
+    client: Client, refund_first: bool
+) -> None:
+    donation = CardDonationFactory()
+    deliver(client, succeeded(donation))
+    lost = shapes.event("charge.dispute.closed", shapes.dispute(donation, status="lost"))
+    steps = [refunded(donation, 500), lost] if refund_first else [lost, refunded(donation, 500)]
+    for payload in steps:
+        deliver(client, payload)
+    assert fresh(donation).status == Donation.Status.DISPUTE_LOST
+    assert ledger_sum(donation) == net(donation) - 2500
+
+
+def test_a_dispute_on_an_unpaid_gift_does_not_mark_it_paid(
+    client: Client, django_capture_on_commit_callbacks, mailoutbox
+) -> None:
+    donation = CardDonationFactory(donor_email="donor@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(
+            client,
+            shapes.event(
+                "charge.dispute.created", shapes.dispute(donation, status="needs_response")
+            ),
+        )
+    assert fresh(donation).status == Donation.Status.PENDING
+    assert fresh(donation).succeeded_at is None
+    assert not LedgerEntry.objects.exists()
+    assert mailoutbox == []
+
+
 def test_a_won_dispute_closing_before_its_opening_arrives_stays_won(client: Client) -> None:
     donation = CardDonationFactory()
     deliver(client, succeeded(donation))
@@ -248,3 +279,27 @@ def test_every_event_three_times_shuffled_converges_on_one_final_state(client: C
         assert ledger_sum(donation) == net(donation) - 1500
         assert LedgerEntry.objects.filter(donation=donation, kind="gift").count() == 1
     assert StripeEvent.objects.count() == 18
+
+
+def test_no_receipt_for_a_gift_refunded_before_the_receipt_went_out(
+    client: Client, mailoutbox
+) -> None:
+    from donations.tasks import donation_receipt_send
+
+    donation = CardDonationFactory(donor_email="donor@example.org")
+    deliver(client, succeeded(donation))  # the receipt task is queued on commit, not yet run
+    deliver(client, refunded(donation, 2500))
+    assert donation_receipt_send(donation.pk) is False
+    assert mailoutbox == []
+
+
+def test_a_receipt_shows_what_was_kept_after_a_partial_refund(client: Client, mailoutbox) -> None:
+    from donations.tasks import donation_receipt_send
+
+    donation = CardDonationFactory(donor_email="donor@example.org")
+    deliver(client, succeeded(donation))
+    deliver(client, refunded(donation, 1000))
+    assert donation_receipt_send(donation.pk) is True
+    assert "$15.00" in mailoutbox[0].body
+    assert donation_receipt_send(donation.pk) is False  # once
+    assert len(mailoutbox) == 1
