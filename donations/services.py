@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
-from donations import ratelimit, stripe_api
+from donations import ratelimit, receipts, stripe_api
 from donations.models import CashCount, Donation, LedgerEntry, StripeEvent
 from events.models import Bucket, Corner, Event, Organization, Shift
 from events.money import cents_format, fee_cover_cents, fee_estimate_cents
@@ -333,6 +333,34 @@ def donation_observe(*, donation_id: int, facts: Facts, now: dt.datetime) -> Don
                 _receipt_queue(donation)
             _ledger_settle(donation, now=now)
         return donation
+
+
+RECEIPTED_STATUSES = (S.SUCCEEDED, S.PARTIALLY_REFUNDED)
+
+
+def donation_receipt_send(*, donation_id: int, now: dt.datetime) -> bool:
+    """Email the receipt once; True if this call sent it.
+
+    The receipt is claimed (receipt_sent_at) by one short UPDATE and sent after it, so a slow
+    mail server never holds the donation's lock; a failed send releases the claim for the retry.
+    A gift refunded or lost to a dispute before its receipt went out gets none.
+    """
+    claimed = (
+        Donation.objects.filter(
+            pk=donation_id, receipt_sent_at__isnull=True, status__in=RECEIPTED_STATUSES
+        )
+        .exclude(donor_email="")
+        .update(receipt_sent_at=now)
+    )
+    if not claimed:
+        return False
+    donation = Donation.objects.select_related("event__fiscal_host").get(pk=donation_id)
+    try:
+        receipts.receipt_email_send(donation=donation)
+    except Exception:
+        Donation.objects.filter(pk=donation_id).update(receipt_sent_at=None)
+        raise
+    return True
 
 
 def _receipt_queue(donation: Donation) -> None:

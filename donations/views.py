@@ -23,7 +23,7 @@ from donations.models import Donation
 from events import selectors as event_selectors
 from events.models import Bucket, Event
 from events.money import fee_cover_cents
-from volunteers.models import Profile
+from volunteers import selectors as volunteer_selectors
 
 logger = logging.getLogger(__name__)
 
@@ -107,11 +107,9 @@ def give_event(request: HttpRequest, slug: str) -> HttpResponse:
     if event is None:
         raise Http404
     attribution = services.Attribution()
-    code = request.GET.get("v", "")
-    if code:
-        profile = Profile.objects.select_related("user").filter(give_token=code).first()
-        if profile is not None:
-            attribution = services.Attribution(volunteers=[profile.user])
+    profile = volunteer_selectors.profile_by_give_token(request.GET.get("v", ""))
+    if profile is not None:
+        attribution = services.Attribution(volunteers=[profile.user])
     return _give(request, _giving_event(event), attribution)
 
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from events.models import Bucket, Corner, Event, Shift
-from volunteers.models import ACTIVE_SIGNUP_STATUSES, BucketAssignment, PoolEntry, Signup, User
-from volunteers.services import waitlist_position
+from volunteers.models import (
+    ACTIVE_SIGNUP_STATUSES,
+    BucketAssignment,
+    PoolEntry,
+    Profile,
+    Signup,
+    User,
+)
 
 PARTS_OF_DAY = {"morning": (0, 12), "afternoon": (12, 17), "evening": (17, 24)}
 
@@ -75,15 +82,27 @@ class MyShift:
 
 
 def user_upcoming_signups(*, user: User, now: dt.datetime) -> list[MyShift]:
+    """The volunteer's coming sign-ups with their waitlist positions, in one query."""
+    ahead = (
+        Signup.objects.filter(shift=OuterRef("shift"), status=Signup.Status.WAITLISTED)
+        .filter(
+            Q(created_at__lt=OuterRef("created_at"))
+            | Q(created_at=OuterRef("created_at"), id__lt=OuterRef("id"))
+        )
+        .values("shift")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     signups = (
         Signup.objects.filter(user=user, status__in=ACTIVE_SIGNUP_STATUSES, shift__ends_at__gte=now)
         .select_related("shift__corner__event")
+        .annotate(ahead=Coalesce(Subquery(ahead), 0))
         .order_by("shift__starts_at")
     )
     return [
         MyShift(
             signup=s,
-            position=waitlist_position(s),
+            position=s.ahead + 1 if s.status == Signup.Status.WAITLISTED else None,
             can_cancel=now
             < s.shift.starts_at
             - dt.timedelta(hours=s.shift.corner.event.cancellation_cutoff_hours),
@@ -149,3 +168,10 @@ def shift_bucket_assignments(*, shift: Shift) -> QuerySet[BucketAssignment]:
 def event_buckets_available(*, event: Event) -> QuerySet[Bucket]:
     out = BucketAssignment.objects.filter(returned_at__isnull=True).values("bucket_id")
     return Bucket.objects.filter(event=event).exclude(pk__in=out).order_by("label")
+
+
+def profile_by_give_token(token: str) -> Profile | None:
+    """The volunteer behind a personal give link, if the code is theirs."""
+    if not token:
+        return None
+    return Profile.objects.select_related("user").filter(give_token=token).first()

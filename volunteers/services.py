@@ -12,13 +12,15 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from events.models import Bucket, Event, Shift
+from volunteers import emails
 from volunteers.models import (
     ACTIVE_SIGNUP_STATUSES,
     AGE_BAND_YOUNGEST,
@@ -26,6 +28,7 @@ from volunteers.models import (
     PoolEntry,
     Profile,
     Signup,
+    SignupNotice,
     User,
     WaiverAcceptance,
 )
@@ -88,10 +91,14 @@ def profile_save(
     return profile
 
 
-def _waiver_accepted(*, user: User, event: Event) -> bool:
-    return WaiverAcceptance.objects.filter(
-        user=user, event=event, version=event.waiver_version
-    ).exists()
+def waiver_needed(*, user: User, event: Event) -> bool:
+    """Whether the volunteer must still accept this event's current waiver."""
+    return (
+        bool(event.waiver_text)
+        and not WaiverAcceptance.objects.filter(
+            user=user, event=event, version=event.waiver_version
+        ).exists()
+    )
 
 
 def waiver_accept(*, user: User, event: Event, now: dt.datetime) -> WaiverAcceptance:
@@ -121,7 +128,7 @@ def _eligibility_check(*, user: User, event: Event, accept_waiver: bool, now: dt
             _("Volunteers under 18 need a parent's or guardian's consent in their profile first."),
             code="guardian_consent",
         )
-    if event.waiver_text and not _waiver_accepted(user=user, event=event):
+    if waiver_needed(user=user, event=event):
         if not accept_waiver:
             raise ValidationError(
                 _("Please read and accept the volunteer waiver of this pledge day."), code="waiver"
@@ -288,6 +295,24 @@ def signup_cancel(
         Shift.objects.filter(pk=shift.pk).update(confirmed_count=F("confirmed_count") - 1)
         promoted = _promote_next(shift=shift, now=now)
     return signup, promoted
+
+
+def signup_promoted_notify(*, signup_id: int, now: dt.datetime) -> bool:
+    """Email the volunteer moved up from the waitlist, once (SignupNotice is unique per kind)."""
+    signup = (
+        Signup.objects.select_related("user", "shift__corner__event")
+        .filter(pk=signup_id, status=Signup.Status.CONFIRMED)
+        .first()
+    )
+    if signup is None:
+        return False
+    try:
+        with transaction.atomic():
+            SignupNotice.objects.create(signup=signup, kind=SignupNotice.Kind.PROMOTED, sent_at=now)
+            emails.promotion_email_send(signup=signup, site_url=settings.SITE_URL)
+    except IntegrityError:  # already sent
+        return False
+    return True
 
 
 def waitlist_position(signup: Signup) -> int | None:

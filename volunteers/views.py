@@ -19,7 +19,7 @@ from events import selectors as event_selectors
 from events.models import Event, Shift
 from volunteers import calendars, selectors, services
 from volunteers.forms import PoolForm, ProfileForm
-from volunteers.models import PoolEntry, Profile, Signup, User, WaiverAcceptance
+from volunteers.models import PoolEntry, Profile, Signup, User
 
 
 def _user(request: HttpRequest) -> User:
@@ -105,12 +105,7 @@ def shift_signup(request: HttpRequest, shift_id: int) -> HttpResponse:
     if not Profile.objects.filter(user=user).exists():
         messages.info(request, _("First, a few details so organizers can keep you safe."))
         return redirect(f"{reverse('volunteers:profile')}?next={request.path}")
-    needs_waiver = (
-        bool(event.waiver_text)
-        and not WaiverAcceptance.objects.filter(
-            user=user, event=event, version=event.waiver_version
-        ).exists()
-    )
+    needs_waiver = services.waiver_needed(user=user, event=event)
     if request.method == "POST":
         try:
             signup = services.signup_create(
@@ -213,12 +208,7 @@ def pool_join(request: HttpRequest, slug: str) -> HttpResponse:
         messages.info(request, _("First, a few details so organizers can keep you safe."))
         return redirect(f"{reverse('volunteers:profile')}?next={request.path}")
     form = PoolForm(request.POST or None, cities=selectors.event_cities(event))
-    needs_waiver = (
-        bool(event.waiver_text)
-        and not WaiverAcceptance.objects.filter(
-            user=user, event=event, version=event.waiver_version
-        ).exists()
-    )
+    needs_waiver = services.waiver_needed(user=user, event=event)
     if request.method == "POST" and form.is_valid():
         day = event.starts_at.astimezone(event.tzinfo).date()
         data = form.cleaned_data

@@ -722,3 +722,20 @@ def test_my_shifts_lists_the_pool_the_volunteer_waits_in(client: Client) -> None
     page = text(client.get(reverse("volunteers:my_shifts")))
     assert "Waiting to be placed" in page
     assert event.title in page
+
+
+def test_my_shifts_reads_a_constant_number_of_queries(
+    client: Client, django_assert_max_num_queries
+) -> None:
+    user = volunteer()
+    for day in range(6):
+        start = at(7) + dt.timedelta(days=day + 1)
+        shift = open_shift(
+            capacity=1, min_volunteers=1, starts_at=start, ends_at=start + dt.timedelta(hours=12)
+        )
+        signed_up(volunteer(), shift)
+        services.signup_create(user=user, shift=shift, now=timezone.now())  # waitlisted
+    client.force_login(user)
+    with django_assert_max_num_queries(12):
+        page = text(client.get(reverse("volunteers:my_shifts")))
+    assert page.count("number 1") == 6
