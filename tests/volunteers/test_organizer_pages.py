@@ -14,7 +14,6 @@ from django.utils import timezone
 from events import services as event_services
 from events.models import Event, Membership, Shift
 from tests.factories import (
-    DAY_START,
     BucketFactory,
     CornerFactory,
     MembershipFactory,
@@ -22,39 +21,15 @@ from tests.factories import (
     published_event,
     volunteer,
 )
+from tests.support.volunteering import at, confirmed_count, shift_at, signed_up, text
 from volunteers import services
 from volunteers.models import BucketAssignment, PoolEntry, Signup, User
 
 pytestmark = pytest.mark.django_db
 
 
-def at(hour: int) -> dt.datetime:
-    """A local hour (Los Angeles) on the factories' pledge day, 11 January 2031."""
-    return DAY_START.replace(hour=hour)
-
-
-def shift_at(corner: object, hour: int, hours: int = 3, **fields: object) -> Shift:
-    start = at(hour)
-    return ShiftFactory(
-        corner=corner, starts_at=start, ends_at=start + dt.timedelta(hours=hours), **fields
-    )
-
-
 def organizer_of(event: Event) -> User:
     return MembershipFactory(event=event, role=Membership.Role.ORGANIZER).user
-
-
-def signed_up(user: User, shift: Shift) -> Signup:
-    return services.signup_create(user=user, shift=shift, now=timezone.now())
-
-
-def text(response: HttpResponse) -> str:
-    return response.content.decode()
-
-
-def confirmed_count(shift: Shift) -> int:
-    shift.refresh_from_db()
-    return shift.confirmed_count
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from events.models import Corner, Event, Shift
+from events.models import Event, Shift
 from tests.factories import (
-    DAY_START,
     CornerFactory,
     EventFactory,
     ShiftFactory,
@@ -23,44 +22,20 @@ from tests.factories import (
     published_event,
     volunteer,
 )
+from tests.support.volunteering import at, confirmed_count, shift_at, signed_up, text
 from volunteers import services
 from volunteers.models import PoolEntry, Profile, Signup, User, WaiverAcceptance
 
 pytestmark = pytest.mark.django_db
 
 
-def at(hour: int) -> dt.datetime:
-    """A local hour (Los Angeles) on the factories' pledge day, 11 January 2031."""
-    return DAY_START.replace(hour=hour)
-
-
-def shift_at(corner: Corner, hour: int, hours: int = 3, **fields: object) -> Shift:
-    start = at(hour)
-    return ShiftFactory(
-        corner=corner, starts_at=start, ends_at=start + dt.timedelta(hours=hours), **fields
-    )
-
-
-def signed_up(user: User, shift: Shift) -> Signup:
-    return services.signup_create(user=user, shift=shift, now=timezone.now())
-
-
 def sign_up(client: Client, shift: Shift, **data: str) -> HttpResponse:
     return client.post(reverse("volunteers:shift_signup", args=[shift.pk]), data, follow=True)
-
-
-def text(response: HttpResponse) -> str:
-    return response.content.decode()
 
 
 def shift_list_url(event: Event, **query: str) -> str:
     url = reverse("volunteers:shift_list", args=[event.slug])
     return f"{url}?{urlencode(query)}" if query else url
-
-
-def confirmed_count(shift: Shift) -> int:
-    shift.refresh_from_db()
-    return shift.confirmed_count
 
 
 # --- The shift list ---------------------------------------------------------------------------
