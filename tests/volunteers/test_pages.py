@@ -424,9 +424,8 @@ def test_leaving_the_waitlist_keeps_the_confirmed_places(client: Client) -> None
     assert confirmed_count(shift) == 1
 
 
-def test_cancelling_close_to_the_start_is_refused_with_the_coordinators_phone(
-    client: Client,
-) -> None:
+def shift_starting_in_an_hour() -> Shift:
+    """A shift inside the cancellation cut-off, of a live day with a volunteer coordinator."""
     now = timezone.now()
     event = published_event(
         starts_at=now - dt.timedelta(hours=1),
@@ -434,11 +433,17 @@ def test_cancelling_close_to_the_start_is_refused_with_the_coordinators_phone(
         volunteer_coordinator_name="Rosa",
         volunteer_coordinator_phone="559-555-0177",
     )
-    shift = ShiftFactory(
+    return ShiftFactory(
         corner=CornerFactory(event=event),
         starts_at=now + dt.timedelta(hours=1),
         ends_at=now + dt.timedelta(hours=4),
     )
+
+
+def test_cancelling_close_to_the_start_is_refused_with_the_coordinators_phone(
+    client: Client,
+) -> None:
+    shift = shift_starting_in_an_hour()
     user = volunteer()
     signup = signed_up(user, shift)
     client.force_login(user)
@@ -453,18 +458,7 @@ def test_cancelling_close_to_the_start_is_refused_with_the_coordinators_phone(
 def test_inside_the_cutoff_my_shifts_shows_whom_to_call_instead_of_cancel(
     client: Client,
 ) -> None:
-    now = timezone.now()
-    event = published_event(
-        starts_at=now - dt.timedelta(hours=1),
-        ends_at=now + dt.timedelta(hours=10),
-        volunteer_coordinator_name="Rosa",
-        volunteer_coordinator_phone="559-555-0177",
-    )
-    shift = ShiftFactory(
-        corner=CornerFactory(event=event),
-        starts_at=now + dt.timedelta(hours=1),
-        ends_at=now + dt.timedelta(hours=4),
-    )
+    shift = shift_starting_in_an_hour()
     user = volunteer()
     signed_up(user, shift)
     client.force_login(user)
