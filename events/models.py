@@ -51,6 +51,7 @@ class Organization(models.Model):
         _("tax id"), max_length=40, help_text=_("Printed on donation receipts (an EIN in the US).")
     )
     description = models.TextField(_("public description"), blank=True)
+    description_es = models.TextField(_("public description in Spanish"), blank=True)
     website = models.URLField(_("website"), blank=True)
     hotline_name = models.CharField(_("hotline or tip line name"), max_length=120, blank=True)
     hotline_phone = models.CharField(_("hotline or tip line phone"), max_length=40, blank=True)
@@ -89,6 +90,9 @@ class Event(models.Model):
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     story = models.TextField(_("story"), blank=True)
+    story_es = models.TextField(
+        _("story in Spanish"), blank=True, help_text=_("Shown to Spanish speakers when filled in.")
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     timezone = models.CharField(

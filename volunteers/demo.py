@@ -153,6 +153,15 @@ ACCOUNTS = [
     ),
 ]  # fmt: skip
 
+STORY_ES = (
+    "La trata de personas ocurre aquí, en el Valle Central: a lo largo de la carretera 99, en "
+    "nuestros campos y en nuestros barrios. Un día al año, cientos de voluntarios se paran en "
+    "esquinas concurridas, de Madera a Kerman, con botes, letreros y códigos QR.\n\n"
+    "Cada donativo se reparte entre cuatro organizaciones locales que encuentran, protegen y "
+    "acompañan a sobrevivientes, y que enseñan a nuestros jóvenes cómo reclutan los tratantes. "
+    "Detente en el semáforo, escanea un bote y ayuda a que un vecino sea libre."
+)
+
 WAIVER = (
     "I volunteer of my own free will. I will stay on the sidewalk, never step into traffic, "
     "and always stand with at least one other volunteer. I will not confront anyone; if I see "
@@ -214,6 +223,7 @@ def _event(*, now: dt.datetime, shares: list[tuple[Organization, int]]) -> Event
         defaults={
             "title": f"Pledge 2 Stop Human Trafficking {day.year}",
             "story": STORY,
+            "story_es": STORY_ES,
             "starts_at": _at(day, 7),
             "ends_at": _at(day, 19),
             "timezone": DEMO_TIMEZONE,

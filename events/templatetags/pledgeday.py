@@ -6,6 +6,7 @@ import re
 
 import segno
 from django import template
+from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from events.money import basis_points_format, cents_format
@@ -61,3 +62,13 @@ def get_item(mapping: dict[object, object], key: object) -> object:
 def qr_svg(url: str, scale: int = 4) -> SafeString:
     """An inline SVG QR code for a URL (segno writes only path data and our own numbers)."""
     return mark_safe(segno.make(url, error="m").svg_inline(scale=int(scale)))  # noqa: S308
+
+
+@register.simple_tag
+def localized(obj: object, field: str) -> str:
+    """{% localized event "story" %}: the Spanish text (field_es) for Spanish readers, if any."""
+    if (translation.get_language() or "").startswith("es"):
+        spanish = getattr(obj, f"{field}_es", "")
+        if spanish:
+            return str(spanish)
+    return str(getattr(obj, field, ""))

@@ -152,3 +152,22 @@ def test_the_health_check_answers_ok(client: Client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+def test_the_story_is_shown_in_spanish_when_the_event_has_one(client: Client, event: Event) -> None:
+    Event.objects.filter(pk=event.pk).update(story_es="Nos paramos en las esquinas.")
+    url = reverse("events:detail", args=[event.slug])
+    assert (
+        "Nos paramos en las esquinas."
+        in client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    )
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Nos paramos" not in english
+    assert event.story in english
+
+
+def test_without_a_spanish_story_spanish_readers_see_the_english_one(
+    client: Client, event: Event
+) -> None:
+    url = reverse("events:detail", args=[event.slug])
+    assert event.story in client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
