@@ -84,6 +84,14 @@ def donation_total_cents(*, event: Event, amount_cents: int, cover_fee: bool) ->
     return amount_cents + fee
 
 
+def _designation_check(*, event: Event, designated_to: Organization | None) -> None:
+    """A gift may be designated only to one of the event's partner organizations."""
+    if designated_to and not event.partners.filter(organization=designated_to).exists():
+        raise ValidationError(
+            _("That organization is not a partner of this pledge day."), code="designation"
+        )
+
+
 def _gift_validate(*, event: Event, amount_cents: int, designated_to: Organization | None) -> None:
     if event.status not in OPEN_FOR_GIFTS:
         raise ValidationError(_("This pledge day is not taking gifts online."), code="not_open")
@@ -99,10 +107,7 @@ def _gift_validate(*, event: Event, amount_cents: int, designated_to: Organizati
             % {"maximum": cents_format(settings.DONATION_MAX_CENTS, event.currency)},
             code="too_large",
         )
-    if designated_to and not event.partners.filter(organization=designated_to).exists():
-        raise ValidationError(
-            _("That organization is not a partner of this pledge day."), code="designation"
-        )
+    _designation_check(event=event, designated_to=designated_to)
 
 
 @dataclass(frozen=True)
@@ -206,6 +211,7 @@ class Facts:
     refunded_cents: int = 0
     dispute_status: str = ""
     charge_id: str = ""
+    payment_intent_id: str = ""  # learned from a Checkout payment's first event
     amount_cents: int | None = None  # what Stripe says was charged, checked against ours
     currency: str = ""
 
@@ -320,6 +326,8 @@ def donation_observe(*, donation_id: int, facts: Facts, now: dt.datetime) -> Don
         donation.dispute_status = _dispute_merge(donation.dispute_status, facts.dispute_status)
         if facts.charge_id and not donation.stripe_charge_id:
             donation.stripe_charge_id = facts.charge_id
+        if facts.payment_intent_id and not donation.stripe_payment_intent_id:
+            donation.stripe_payment_intent_id = facts.payment_intent_id
         after = _status_derive(donation, facts)
         if after != before and after not in TRANSITIONS[before]:
             logger.error("donation %s: refusing %s -> %s", donation.pk, before, after)
@@ -468,10 +476,7 @@ def stripe_event_process(*, record: StripeEvent, now: dt.datetime) -> str:
             if donation is None:
                 outcome = "no matching donation"
             else:
-                if keys.get("payment_intent") and not donation.stripe_payment_intent_id:
-                    Donation.objects.filter(pk=donation.pk).update(
-                        stripe_payment_intent_id=keys["payment_intent"]
-                    )
+                facts.payment_intent_id = keys.get("payment_intent", "")
                 donation = donation_observe(donation_id=donation.pk, facts=facts, now=now)
                 outcome = f"donation {donation.pk} is {donation.status}"
         record.processed_at, record.outcome = now, outcome[:200]
@@ -657,10 +662,7 @@ def check_record(
         raise ValidationError(
             _("A check needs the donor's name and the check number."), code="incomplete"
         )
-    if designated_to and not event.partners.filter(organization=designated_to).exists():
-        raise ValidationError(
-            _("That organization is not a partner of this pledge day."), code="designation"
-        )
+    _designation_check(event=event, designated_to=designated_to)
     return _offline_gift(
         event=event,
         method=Donation.Method.CHECK,

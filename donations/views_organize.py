@@ -20,6 +20,7 @@ from donations.forms import CashCountForm, CheckForm, RefundForm
 from donations.models import CashCount, Donation
 from events.models import Event
 from events.permissions import MONEY_ROLES, user_can_handle_money
+from volunteers.auth import signed_in_user
 from volunteers.models import BucketAssignment, User
 
 
@@ -27,11 +28,6 @@ def _organized_event(request: HttpRequest, event: Event) -> Event:
     if not user_can_handle_money(request.user, event):
         raise PermissionDenied
     return event
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # noqa: S101 (login_required guarantees it)
-    return request.user
 
 
 @login_required
@@ -89,7 +85,7 @@ def cash_count(request: HttpRequest, assignment_id: int) -> HttpResponse:
         BucketAssignment.objects.select_related("bucket__event", "shift__corner"), pk=assignment_id
     )
     event = _organized_event(request, assignment.bucket.event)
-    people = _counting_people(assignment, event).exclude(pk=_user(request).pk)
+    people = _counting_people(assignment, event).exclude(pk=signed_in_user(request).pk)
     current = CashCount.objects.filter(assignment=assignment, corrected_by__isnull=True).first()
     form = CashCountForm(
         request.POST or None, people=people, initial={"corrects": current.pk if current else None}
@@ -100,7 +96,7 @@ def cash_count(request: HttpRequest, assignment_id: int) -> HttpResponse:
             services.cash_count_record(
                 assignment=assignment,
                 amount_cents=form.cleaned_data["amount"],
-                counted_by=_user(request),
+                counted_by=signed_in_user(request),
                 witnessed_by=form.cleaned_data["witnessed_by"],
                 corrects=CashCount.objects.filter(pk=shown, assignment=assignment).first()
                 if shown
@@ -143,7 +139,7 @@ def check_new(request: HttpRequest, slug: str) -> HttpResponse:
                 check_number=data["check_number"],
                 donor_email=data["donor_email"],
                 designated_to=data["designation"],
-                by=_user(request),
+                by=signed_in_user(request),
                 now=timezone.now(),
             )
         except ValidationError as error:

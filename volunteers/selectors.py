@@ -37,28 +37,25 @@ def _waitlist_counted(shifts: QuerySet[Shift]) -> QuerySet[Shift]:
 
 
 def event_shift_listing(*, event: Event, city: str = "", part_of_day: str = "") -> list[Corner]:
-    """Corners (by city, name) with their shifts in time order, filtered; three queries."""
+    """Corners (by city, name), each with `listed_shifts` in time order; two queries.
+
+    The time-of-day filter compares the event's local hour in Python after the one read (a
+    pledge day is small); with it, corners left without a shift are dropped.
+    """
     shifts = _waitlist_counted(Shift.objects.order_by("starts_at"))
     corners = Corner.objects.filter(event=event).order_by("city", "name")
     if city:
         corners = corners.filter(city=city)
-    if part_of_day in PARTS_OF_DAY:
-        first, last = PARTS_OF_DAY[part_of_day]
-        # Filter on the event's local hour: compare in Python after one read (a day is small).
-        result = []
-        for corner in corners.prefetch_related(Prefetch("shifts", queryset=shifts)):
-            kept = [
-                s
-                for s in corner.shifts.all()
-                if first <= s.starts_at.astimezone(event.tzinfo).hour < last
-            ]
-            if kept:
-                corner.listed_shifts = kept  # type: ignore[attr-defined]
-                result.append(corner)
-        return result
-    result = list(corners.prefetch_related(Prefetch("shifts", queryset=shifts)))
-    for corner in result:
-        corner.listed_shifts = list(corner.shifts.all())  # type: ignore[attr-defined]
+    first, last = PARTS_OF_DAY.get(part_of_day, (0, 24))
+    result = []
+    for corner in corners.prefetch_related(Prefetch("shifts", queryset=shifts)):
+        corner.listed_shifts = [  # type: ignore[attr-defined]
+            s
+            for s in corner.shifts.all()
+            if first <= s.starts_at.astimezone(event.tzinfo).hour < last
+        ]
+        if corner.listed_shifts or part_of_day not in PARTS_OF_DAY:  # type: ignore[attr-defined]
+            result.append(corner)
     return result
 
 

@@ -18,13 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from events import selectors as event_selectors
 from events.models import Event, Shift
 from volunteers import calendars, selectors, services
+from volunteers.auth import signed_in_user
 from volunteers.forms import PoolForm, ProfileForm
-from volunteers.models import PoolEntry, Profile, Signup, User
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # noqa: S101 (login_required guarantees it)
-    return request.user
+from volunteers.models import PoolEntry, Profile, Signup
 
 
 def _refused(request: HttpRequest, error: ValidationError) -> None:
@@ -38,6 +34,12 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
+def _profile_first(request: HttpRequest) -> HttpResponse:
+    """Send a volunteer without a profile to fill it in, then back here."""
+    messages.info(request, _("First, a few details so organizers can keep you safe."))
+    return redirect(f"{reverse('volunteers:profile')}?next={request.path}")
+
+
 def _open_event(slug: str) -> Event:
     event = event_selectors.event_public_get(slug=slug)
     if event is None:
@@ -48,7 +50,7 @@ def _open_event(slug: str) -> Event:
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     profile = Profile.objects.filter(user=user).first()
     if request.method == "POST":
         form = ProfileForm(request.POST)
@@ -96,15 +98,14 @@ def shift_list(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def shift_signup(request: HttpRequest, shift_id: int) -> HttpResponse:
     """GET: what you are signing up for (and the waiver); POST: sign up."""
-    user = _user(request)
+    user = signed_in_user(request)
     shift = get_object_or_404(Shift.objects.select_related("corner__event"), pk=shift_id)
     event = shift.corner.event
     if event.status == Event.Status.DRAFT:
         raise Http404
     back = reverse("volunteers:shift_list", args=[event.slug])
     if not Profile.objects.filter(user=user).exists():
-        messages.info(request, _("First, a few details so organizers can keep you safe."))
-        return redirect(f"{reverse('volunteers:profile')}?next={request.path}")
+        return _profile_first(request)
     needs_waiver = services.waiver_needed(user=user, event=event)
     if request.method == "POST":
         try:
@@ -138,7 +139,7 @@ def shift_signup(request: HttpRequest, shift_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def signup_cancel(request: HttpRequest, signup_id: int) -> HttpResponse:
-    signup = get_object_or_404(Signup, pk=signup_id, user=_user(request))
+    signup = get_object_or_404(Signup, pk=signup_id, user=signed_in_user(request))
     try:
         _cancelled, _promoted = services.signup_cancel(signup=signup, now=timezone.now())
     except ValidationError as error:
@@ -151,7 +152,7 @@ def signup_cancel(request: HttpRequest, signup_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def my_shifts(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     profile = Profile.objects.filter(user=user).first()
     feed = (
         request.build_absolute_uri(
@@ -180,7 +181,9 @@ def my_shifts(request: HttpRequest) -> HttpResponse:
 @require_GET
 def signup_ics(request: HttpRequest, signup_id: int) -> HttpResponse:
     signup = get_object_or_404(
-        Signup.objects.select_related("shift__corner__event"), pk=signup_id, user=_user(request)
+        Signup.objects.select_related("shift__corner__event"),
+        pk=signup_id,
+        user=signed_in_user(request),
     )
     return calendars.ics_response(
         calendars.signups_calendar([signup], site_url=request.build_absolute_uri("/")),
@@ -202,11 +205,10 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def pool_join(request: HttpRequest, slug: str) -> HttpResponse:
     """'I can stand anywhere': the volunteer gives a window and organizers auto-assign."""
-    user = _user(request)
+    user = signed_in_user(request)
     event = _open_event(slug)
     if not Profile.objects.filter(user=user).exists():
-        messages.info(request, _("First, a few details so organizers can keep you safe."))
-        return redirect(f"{reverse('volunteers:profile')}?next={request.path}")
+        return _profile_first(request)
     form = PoolForm(request.POST or None, cities=selectors.event_cities(event))
     needs_waiver = services.waiver_needed(user=user, event=event)
     if request.method == "POST" and form.is_valid():
@@ -239,7 +241,7 @@ def pool_join(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def pool_leave(request: HttpRequest, entry_id: int) -> HttpResponse:
-    entry = get_object_or_404(PoolEntry, pk=entry_id, user=_user(request))
+    entry = get_object_or_404(PoolEntry, pk=entry_id, user=signed_in_user(request))
     services.pool_leave(entry=entry)
     messages.success(request, _("You have left the pool."))
     return redirect("volunteers:my_shifts")

@@ -21,8 +21,9 @@ from events import services as event_services
 from events.models import Event, Shift
 from events.permissions import user_can_organize_event
 from volunteers import selectors, services
+from volunteers.auth import signed_in_user
 from volunteers.forms import BulkShiftsForm, CopyShiftsForm, HandOutForm
-from volunteers.models import BucketAssignment, Signup, User
+from volunteers.models import BucketAssignment, Signup
 
 
 def _organized_event(request: HttpRequest, slug: str) -> Event:
@@ -37,11 +38,6 @@ def _organized_shift(request: HttpRequest, shift_id: int) -> Shift:
     if not user_can_organize_event(request.user, shift.corner.event):
         raise PermissionDenied
     return shift
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # noqa: S101 (login_required guarantees it)
-    return request.user
 
 
 @login_required
@@ -182,7 +178,7 @@ def bucket_hand_out(request: HttpRequest, shift_id: int) -> HttpResponse:
             assignment = services.bucket_hand_out(
                 bucket=form.cleaned_data["bucket"],
                 shift=shift,
-                by=_user(request),
+                by=signed_in_user(request),
                 now=timezone.now(),
             )
         except ValidationError as error:
@@ -201,7 +197,7 @@ def bucket_return(request: HttpRequest, assignment_id: int) -> HttpResponse:
         BucketAssignment.objects.select_related("bucket"), pk=assignment_id
     )
     shift = _organized_shift(request, assignment.shift_id)
-    services.bucket_return(assignment=assignment, by=_user(request), now=timezone.now())
+    services.bucket_return(assignment=assignment, by=signed_in_user(request), now=timezone.now())
     messages.success(
         request, _("Bucket %(label)s checked back in.") % {"label": assignment.bucket.label}
     )
