@@ -1,17 +1,32 @@
-"""Who may organize what: the one place that answers it."""
+"""Who may organize what: the one place that answers it, and the one decorator every organizer
+page goes through (tests/config/test_organizer_urls.py walks the URL map to prove it)."""
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
 
 from events.models import Event, Membership
 
 ORGANIZING_ROLES = (Membership.Role.LEAD, Membership.Role.ORGANIZER)
 MONEY_ROLES = (Membership.Role.LEAD, Membership.Role.ORGANIZER, Membership.Role.FINANCE)
+# Decisions about money already taken (refunds, voids, resolving parked payments).
+FINANCE_ROLES = (Membership.Role.LEAD, Membership.Role.FINANCE)
+
+Person = AbstractBaseUser | AnonymousUser
+Permission = Callable[[Person, Event], bool]
+T = TypeVar("T")
 
 
-def _has_role(user: AbstractBaseUser | AnonymousUser, event: Event, roles: tuple[str, ...]) -> bool:
+def _has_role(user: Person, event: Event, roles: tuple[str, ...]) -> bool:
     """A role on the event itself, or on the organization that hosts it (one query)."""
     if not user.is_authenticated:
         return False
@@ -22,11 +37,52 @@ def _has_role(user: AbstractBaseUser | AnonymousUser, event: Event, roles: tuple
     ).exists()
 
 
-def user_can_organize_event(user: AbstractBaseUser | AnonymousUser, event: Event) -> bool:
+def user_can_organize_event(user: Person, event: Event) -> bool:
     """Superusers, organizers of the event, and leads or organizers of its fiscal host."""
     return _has_role(user, event, ORGANIZING_ROLES)
 
 
-def user_can_handle_money(user: AbstractBaseUser | AnonymousUser, event: Event) -> bool:
-    """Organizers, and the finance role: gifts, refunds, cash counts, checks, bucket labels."""
+def user_can_handle_money(user: Person, event: Event) -> bool:
+    """Organizers, and the finance role: gifts, cash counts, checks, bucket labels."""
     return _has_role(user, event, MONEY_ROLES)
+
+
+def user_can_manage_finances(user: Person, event: Event) -> bool:
+    """Leads and the finance role: refunds, voids, and payments that need a decision."""
+    return _has_role(user, event, FINANCE_ROLES)
+
+
+def event_by_slug(slug: str) -> tuple[Event, Event]:
+    """The loader of organizer pages whose URL names the event itself."""
+    event = Event.objects.select_related("fiscal_host").filter(slug=slug).first()
+    if event is None:
+        raise Http404
+    return event, event
+
+
+def organizer_view(
+    permission: Permission, load: Callable[..., tuple[T, Event]]
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """The decorator of every organizer page.
+
+    Anonymous people are sent to sign in. `load` takes the URL's keyword arguments it names,
+    returns the object the URL points at and the event it belongs to, and raises Http404 when
+    there is none; `permission(user, event)` must hold, else 403. The view is then called as
+    `view(request, obj, **other_url_kwargs)`.
+    """
+    accepted = set(inspect.signature(load).parameters)
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            obj, event = load(**{k: v for k, v in kwargs.items() if k in accepted})
+            if not permission(request.user, event):
+                raise PermissionDenied
+            return view(request, obj, **{k: v for k, v in kwargs.items() if k not in accepted})
+
+        wrapped.organizer_permission = permission  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator

@@ -16,6 +16,7 @@ from django.test import Client
 
 from donations import services
 from donations.models import Donation, LedgerEntry, StripeEvent
+from donations.services import webhook
 from tests.donations import stripe_shapes as shapes
 from tests.factories import CardDonationFactory
 
@@ -238,15 +239,15 @@ def test_a_transient_failure_answers_503_and_the_retry_is_applied(
 ) -> None:
     donation = CardDonationFactory()
     payload = succeeded(donation)
-    real = services.donation_observe
+    real = webhook.donation_observe
 
     def database_hiccup(**kwargs):
         raise OperationalError("could not serialize access")
 
-    monkeypatch.setattr(services, "donation_observe", database_hiccup)
+    monkeypatch.setattr(webhook, "donation_observe", database_hiccup)
     assert deliver(client, payload)[0] == 503
     assert not StripeEvent.objects.filter(processed_at__isnull=False).exists()
-    monkeypatch.setattr(services, "donation_observe", real)
+    monkeypatch.setattr(webhook, "donation_observe", real)
     assert deliver(client, payload)[0] == 200
     assert fresh(donation).status == Donation.Status.SUCCEEDED
 

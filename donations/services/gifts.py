@@ -1,0 +1,181 @@
+"""Starting a card gift: validation, attribution, the pending donation and its payment."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from donations import ratelimit, stripe_api
+from donations.models import Donation
+from events.models import Bucket, Corner, Event, Organization, Shift
+from events.money import cents_format, fee_cover_cents
+from volunteers.models import BucketAssignment, User
+
+S = Donation.Status
+
+logger = logging.getLogger(__name__)
+
+OPEN_FOR_GIFTS = (Event.Status.PUBLISHED, Event.Status.LIVE)
+
+# --- Starting a gift ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Where a gift came from: set by the bucket's QR code or a volunteer's personal link."""
+
+    corner: Corner | None = None
+    shift: Shift | None = None
+    bucket: Bucket | None = None
+    volunteers: list[User] = field(default_factory=list)
+
+
+def attribution_for_bucket(bucket: Bucket) -> Attribution:
+    """The bucket's current hand-out (or its latest one): corner, shift and the pair holding it."""
+    assignment = (
+        BucketAssignment.objects.filter(bucket=bucket)
+        .select_related("shift__corner")
+        # The one out now (not returned) first, else the latest one, on any database.
+        .order_by(F("returned_at").desc(nulls_first=True), "-handed_out_at")
+        .first()
+    )
+    if assignment is None:
+        return Attribution(bucket=bucket)
+    return Attribution(
+        corner=assignment.shift.corner,
+        shift=assignment.shift,
+        bucket=bucket,
+        volunteers=list(assignment.holders.all()),
+    )
+
+
+def donation_total_cents(*, event: Event, amount_cents: int, cover_fee: bool) -> int:
+    fee = (
+        fee_cover_cents(
+            amount_cents, fee_bp=event.card_fee_bp, fixed_cents=event.card_fee_fixed_cents
+        )
+        if cover_fee
+        else 0
+    )
+    return amount_cents + fee
+
+
+def _designation_check(*, event: Event, designated_to: Organization | None) -> None:
+    """A gift may be designated only to one of the event's partner organizations."""
+    if designated_to and not event.partners.filter(organization=designated_to).exists():
+        raise ValidationError(
+            _("That organization is not a partner of this pledge day."), code="designation"
+        )
+
+
+def _gift_validate(*, event: Event, amount_cents: int, designated_to: Organization | None) -> None:
+    if event.status not in OPEN_FOR_GIFTS:
+        raise ValidationError(_("This pledge day is not taking gifts online."), code="not_open")
+    if amount_cents < event.minimum_gift_cents:
+        raise ValidationError(
+            _("The smallest gift online is %(minimum)s.")
+            % {"minimum": cents_format(event.minimum_gift_cents, event.currency)},
+            code="too_small",
+        )
+    if amount_cents > settings.DONATION_MAX_CENTS:
+        raise ValidationError(
+            _("For gifts over %(maximum)s, please contact the organizers.")
+            % {"maximum": cents_format(settings.DONATION_MAX_CENTS, event.currency)},
+            code="too_large",
+        )
+    _designation_check(event=event, designated_to=designated_to)
+
+
+@dataclass(frozen=True)
+class PaymentStart:
+    donation: Donation
+    redirect_url: str
+
+
+def donation_start(
+    *,
+    event: Event,
+    amount_cents: int,
+    cover_fee: bool,
+    designated_to: Organization | None,
+    attribution: Attribution,
+    donor_name: str,
+    donor_email: str,
+    anonymous: bool,
+    language: str,
+    client_ip: str,
+    now: dt.datetime,
+    success_url: str,
+    cancel_url: str,
+    demo_pay_url: str,
+) -> PaymentStart:
+    """Record a pending card gift and open its payment (Stripe Checkout, or the demo page).
+
+    success_url, cancel_url and demo_pay_url may contain {token}: the donation's public token.
+    """
+    _gift_validate(event=event, amount_cents=amount_cents, designated_to=designated_to)
+    if not ratelimit.donation_start_allowed(client_ip=client_ip, event_id=event.pk):
+        raise ValidationError(
+            _("Too many gifts were started from here in a short time. Please wait a few minutes."),
+            code="rate_limited",
+        )
+    total = donation_total_cents(event=event, amount_cents=amount_cents, cover_fee=cover_fee)
+    with transaction.atomic():
+        donation = Donation.objects.create(
+            event=event,
+            method=Donation.Method.CARD,
+            amount_cents=amount_cents,
+            fee_cents=total - amount_cents,
+            currency=event.currency,
+            designated_to=designated_to,
+            corner=attribution.corner,
+            shift=attribution.shift,
+            bucket=attribution.bucket,
+            donor_name=donor_name.strip(),
+            donor_email=donor_email.strip(),
+            anonymous=anonymous,
+            language=language,
+            created_at=now,
+        )
+        donation.volunteers.set(attribution.volunteers)
+    description = _("Gift to %(title)s") % {"title": event.title}
+    token = donation.public_token
+    # The external call happens outside any transaction: a slow Stripe never holds a lock.
+    try:
+        if stripe_api.is_local():
+            intent_id = stripe_api.payment_intent_create(
+                donation_id=donation.pk,
+                event_slug=event.slug,
+                description=description,
+                total_cents=total,
+                currency=event.currency,
+            )
+            Donation.objects.filter(pk=donation.pk).update(stripe_payment_intent_id=intent_id)
+            return PaymentStart(donation=donation, redirect_url=demo_pay_url.format(token=token))
+        session = stripe_api.checkout_session_create(
+            donation_id=donation.pk,
+            event_slug=event.slug,
+            description=description,
+            total_cents=total,
+            currency=event.currency,
+            locale=language,
+            donor_email=donation.donor_email,
+            success_url=success_url.format(token=token),
+            cancel_url=cancel_url.format(token=token),
+        )
+    except stripe_api.stripe.StripeError as error:
+        logger.warning("could not open a payment for donation %s: %s", donation.pk, error)
+        Donation.objects.filter(pk=donation.pk).update(status=S.FAILED)
+        raise ValidationError(
+            _("The card payment could not be opened just now. Please try again in a minute."),
+            code="gateway",
+        ) from error
+    Donation.objects.filter(pk=donation.pk).update(stripe_checkout_session_id=session.id)
+    return PaymentStart(donation=donation, redirect_url=session.url)
