@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django import forms
@@ -14,20 +15,49 @@ from volunteers.models import User
 
 
 class AmountField(forms.CharField):
-    """A typed amount ("25", "25.50", "25,50") as integer cents; zero only where allowed."""
+    """A typed amount ("25", "25.50", "25,50") as integer cents, through the one money parser
+    (events.money.cents_parse: no exponents, no signs); zero only where allowed; at most
+    maximum_cents when given (the event's limit), said in the event's currency."""
 
-    def __init__(self, *args: Any, allow_zero: bool = False, **kwargs: Any) -> None:
-        self.allow_zero = allow_zero
+    def __init__(
+        self,
+        *args: Any,
+        allow_zero: bool = False,
+        maximum_cents: int | None = None,
+        currency: str = "usd",
+        **kwargs: Any,
+    ) -> None:
+        self.allow_zero, self.maximum_cents, self.currency = allow_zero, maximum_cents, currency
         super().__init__(*args, **kwargs)
+        self.widget.attrs.setdefault("maxlength", "30")
 
     def to_python(self, value: Any) -> int | None:  # type: ignore[override]
         text = super().to_python(value)
         if not text:
             return None
         cents = cents_parse(text)
-        if cents is None or cents < 0 or (cents == 0 and not self.allow_zero):
+        if cents is None or (cents == 0 and not self.allow_zero):
             raise forms.ValidationError(_("Enter an amount like 25 or 25.50."), code="invalid")
+        if self.maximum_cents is not None and cents > self.maximum_cents:
+            raise forms.ValidationError(
+                _("The largest amount here is %(maximum)s.")
+                % {"maximum": cents_format(self.maximum_cents, self.currency)},
+                code="too_large",
+            )
         return cents
+
+
+def submission_token_new() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class SubmissionTokenField(forms.CharField):
+    """The one-time token of a form that records money: posted twice, it records once."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            widget=forms.HiddenInput, max_length=64, min_length=16, required=True, **kwargs
+        )
 
 
 class GiveForm(forms.Form):
@@ -67,6 +97,8 @@ class GiveForm(forms.Form):
         designation.queryset = Organization.objects.filter(partnerships__event=event).order_by(
             "name"
         )
+        # The event's largest gift is checked by the service, whose message invites the donor
+        # to contact the organizers.
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -77,9 +109,16 @@ class GiveForm(forms.Form):
         return data
 
 
+def _amount_limits(form: forms.Form, name: str, event: Event, maximum_cents: int) -> None:
+    field = form.fields[name]
+    assert isinstance(field, AmountField)  # noqa: S101 (declared as one)
+    field.maximum_cents, field.currency = maximum_cents, event.currency
+
+
 class RefundForm(forms.Form):
     amount = AmountField(label=_("Amount to refund"))
     refunded_seen = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class CashCountForm(forms.Form):
@@ -90,12 +129,15 @@ class CashCountForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
     # The count this page showed, if any: saving then corrects exactly that one.
     corrects = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    submission_token = SubmissionTokenField()
 
-    def __init__(self, *args: Any, people: QuerySet[User], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, event: Event, people: QuerySet[User], **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("submission_token", submission_token_new())
         super().__init__(*args, **kwargs)
         witness = self.fields["witnessed_by"]
         assert isinstance(witness, forms.ModelChoiceField)  # noqa: S101
         witness.queryset = people
+        _amount_limits(self, "amount", event, event.maximum_offline_cents)
 
     def clean_amount(self) -> int:
         return self.cleaned_data.get("amount") or 0  # an empty bucket counts as zero
@@ -112,9 +154,41 @@ class CheckForm(forms.Form):
         required=False,
         empty_label=_("All partner organizations (shared)"),
     )
+    repeated_number_confirmed = forms.BooleanField(
+        label=_("This is a different check that has the same number"), required=False
+    )
+    submission_token = SubmissionTokenField()
 
     def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("submission_token", submission_token_new())
         super().__init__(*args, **kwargs)
         designation = self.fields["designation"]
         assert isinstance(designation, forms.ModelChoiceField)  # noqa: S101
         designation.queryset = Organization.objects.filter(partnerships__event=event)
+        _amount_limits(self, "amount", event, event.maximum_offline_cents)
+        # Asked only once a repeated number was found (see the view).
+        self.fields["repeated_number_confirmed"].widget = forms.HiddenInput()
+
+    def repeated_number_ask(self) -> None:
+        """Show the "same number, another check" box (after the service refused the number)."""
+        self.fields["repeated_number_confirmed"].widget = forms.CheckboxInput()
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is this gift voided?"),
+        max_length=200,
+        help_text=_("For example: entered twice, counted for the wrong pledge day."),
+    )
+
+
+class NoteForm(forms.Form):
+    """What was done, in a sentence (dismissing a parked payment, a failed refund handled)."""
+
+    note = forms.CharField(label=_("What was done"), max_length=300)
+
+
+class ReceiptRetryForm(forms.Form):
+    donor_email = forms.EmailField(
+        label=_("Send to (leave empty for the same address)"), required=False
+    )

@@ -26,6 +26,13 @@ class Donation(models.Model):
         CASH = "cash", _("Cash")
         CHECK = "check", _("Check")
 
+    class ReceiptStatus(models.TextChoices):
+        NONE = "none", _("No receipt (no email)")
+        PENDING = "pending", _("To send")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         FAILED = "failed", _("Failed")
@@ -43,6 +50,14 @@ class Donation(models.Model):
     amount_cents = models.BigIntegerField(_("gift (cents)"))
     fee_cents = models.BigIntegerField(_("fee covered by the donor (cents)"), default=0)
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    # The card fee rule the gift was given under (the event's, when it started): the donor's
+    # "cover the fee" and the estimate below use it, whatever the event says later.
+    fee_bp = models.PositiveIntegerField(_("card fee rate (basis points)"), default=0)
+    fee_fixed_cents = models.PositiveIntegerField(_("card fee per payment (cents)"), default=0)
+    # What the processor kept, set when the gift is paid: the estimate from the rule above until
+    # Stripe's balance transaction tells the actual fee.
+    processor_fee_cents = models.BigIntegerField(_("processor fee (cents)"), null=True, blank=True)
+    processor_fee_estimated = models.BooleanField(_("processor fee is an estimate"), default=True)
     designated_to = models.ForeignKey(
         Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -67,9 +82,20 @@ class Donation(models.Model):
     stripe_charge_id = models.CharField(max_length=255, blank=True)
     refunded_cents = models.BigIntegerField(default=0)
     dispute_status = models.CharField(max_length=40, blank=True)
+    # A refund in flight: claimed by one organizer across the Stripe call, expires by itself.
+    refund_claimed_until = models.DateTimeField(null=True, blank=True)
     public_token = models.CharField(max_length=40, unique=True, default=public_token_new)
+    # The one-time token of the organizer's form that recorded it: a form posted twice records
+    # one gift (cash and checks).
+    submission_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
     created_at = models.DateTimeField()
     succeeded_at = models.DateTimeField(null=True, blank=True)
+    receipt_status = models.CharField(
+        _("receipt"), max_length=10, choices=ReceiptStatus.choices, default=ReceiptStatus.NONE
+    )
+    receipt_claimed_until = models.DateTimeField(null=True, blank=True)
+    receipt_attempts = models.PositiveSmallIntegerField(default=0)
+    receipt_error = models.CharField(max_length=300, blank=True)
     receipt_sent_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -78,6 +104,15 @@ class Donation(models.Model):
         blank=True,
         related_name="+",
     )
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    void_reason = models.CharField(_("reason for voiding"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -103,9 +138,26 @@ class Donation(models.Model):
                 condition=~Q(method="check") | ~Q(check_number=""),
                 name="donation_check_has_number",
             ),
+            models.CheckConstraint(
+                condition=Q(processor_fee_cents__isnull=True) | Q(processor_fee_cents__gte=0),
+                name="donation_processor_fee_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="voided") | Q(method__in=["cash", "check"]),
+                name="donation_only_offline_gifts_are_voided",
+            ),
+            models.CheckConstraint(
+                condition=Q(receipt_status__in=["none", "pending", "sending", "sent", "failed"]),
+                name="donation_receipt_status_known",
+            ),
         ]
         indexes = [
             models.Index(fields=["event", "status"], name="donation_event_status_idx"),
+            models.Index(
+                fields=["receipt_status"],
+                name="donation_receipt_due_idx",
+                condition=Q(receipt_status__in=["pending", "sending"]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -121,35 +173,154 @@ class Donation(models.Model):
         return self.total_cents - self.refunded_cents
 
 
+class Refund(models.Model):
+    """One Stripe refund of a card gift, as Stripe last described it.
+
+    A refund's status only moves forward (pending -> succeeded -> failed or canceled; a failed
+    or canceled refund is final and returns the money to the pool). The donation's
+    refunded_cents is the sum of its refunds that are not failed or canceled.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        CANCELED = "canceled", _("Canceled")
+
+    donation = models.ForeignKey(Donation, on_delete=models.PROTECT, related_name="refunds")
+    stripe_refund_id = models.CharField(max_length=255, unique=True)
+    amount_cents = models.BigIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices)
+    failure_reason = models.CharField(max_length=100, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    # A failed refund needs someone to reach the donor another way; they mark it handled.
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    handled_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "succeeded", "failed", "canceled"]),
+                name="refund_status_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_refund_id} {self.amount_cents}¢ ({self.status})"
+
+
 class StripeEvent(models.Model):
-    """Every Stripe event received, once: the unique id makes a repeat delivery a no-op."""
+    """Every Stripe event received, once (the unique id makes a repeat delivery a no-op), and
+    what became of it.
+
+    "Applied" means its facts are in the donation and the ledger. An event that cannot be
+    applied is "parked" with a reason, where finance organizers see it, until it applies (its
+    gift becomes known) or someone resolves it; nothing is acknowledged and forgotten.
+    """
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received, not yet applied")
+        APPLIED = "applied", _("Applied")
+        IGNORED = "ignored", _("Not for this site")
+        PARKED = "parked", _("Needs review")
+        RESOLVED = "resolved", _("Resolved by an organizer")
+
+    class ParkReason(models.TextChoices):
+        AMOUNT_MISMATCH = "amount_mismatch", _("Stripe charged another amount or currency")
+        UNKNOWN_PAYMENT = "unknown_payment", _("No gift is known for this payment (yet)")
+        BOUND_ELSEWHERE = "bound_elsewhere", _("The gift was already paid by another payment")
 
     stripe_id = models.CharField(max_length=255, unique=True)
     type = models.CharField(max_length=100)
     payload = models.JSONField()
+    livemode = models.BooleanField(null=True)
     received_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    park_reason = models.CharField(max_length=20, choices=ParkReason.choices, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=200, blank=True)
+    outcome = models.CharField(max_length=300, blank=True)
+    # What the event is about, where known: to show it to the right organizers, and to find
+    # parked events again when their gift becomes known.
+    donation = models.ForeignKey(
+        Donation, on_delete=models.PROTECT, null=True, blank=True, related_name="stripe_events"
+    )
+    event = models.ForeignKey(
+        Event, on_delete=models.PROTECT, null=True, blank=True, related_name="stripe_events"
+    )
+    payment_intent_id = models.CharField(max_length=255, blank=True)
+    checkout_session_id = models.CharField(max_length=255, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolution = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["received", "applied", "ignored", "parked", "resolved"]),
+                name="stripeevent_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="parked", park_reason__gt="")
+                | (~Q(status="parked") & Q(park_reason="")),
+                name="stripeevent_parked_with_a_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["payment_intent_id"],
+                name="stripeevent_parked_pi_idx",
+                condition=Q(status="parked"),
+            ),
+            models.Index(
+                fields=["checkout_session_id"],
+                name="stripeevent_parked_cs_idx",
+                condition=Q(status="parked"),
+            ),
+            models.Index(fields=["status", "event"], name="stripeevent_status_event_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.stripe_id} {self.type}"
+
+    @property
+    def charged(self) -> tuple[int | None, str]:
+        """What the event's payment says was charged (amount in cents, currency), if it says."""
+        obj = (
+            self.payload.get("data", {}).get("object", {}) if isinstance(self.payload, dict) else {}
+        )
+        amount = obj.get("amount_received") or obj.get("amount")
+        currency = obj.get("currency")
+        return (
+            amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
+            currency if isinstance(currency, str) else "",
+        )
 
 
 class LedgerEntry(models.Model):
     """Money that reached (or left) the pool, per donation; allocations come with the ledger issue.
 
-    `key` makes each entry idempotent: "gift" once per donation; a refund step is keyed by the
-    cumulative refunded amount it brings the donation to.
+    Entries are written only by donations.services.ledger under the donation's row lock; `key`
+    ("gift", then "<kind>-<n>") is unique per donation, so a repeat is refused by the database.
     """
 
     class Kind(models.TextChoices):
         GIFT = "gift", _("Gift (net)")
+        FEE = "fee", _("Processor fee adjustment")
         REFUND = "refund", _("Refund")
         DISPUTE = "dispute", _("Dispute lost")
-        VOID = "void", _("Voided by a correction")
+        VOID = "void", _("Voided")
 
     donation = models.ForeignKey(Donation, on_delete=models.PROTECT, related_name="ledger")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -187,6 +358,7 @@ class CashCount(models.Model):
         Donation, on_delete=models.PROTECT, null=True, blank=True, related_name="cash_count"
     )
     note = models.CharField(max_length=200, blank=True)
+    submission_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
     created_at = models.DateTimeField()
 
     class Meta:

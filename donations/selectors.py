@@ -1,18 +1,22 @@
-"""Reads of the money path for organizer pages."""
+"""Reads of the money path for organizer and donor pages."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Count, QuerySet, Sum
 
-from donations.models import Donation, LedgerEntry
+from donations.models import Donation, LedgerEntry, Refund, StripeEvent
 from events.models import Event
+
+S = Donation.Status
 
 
 def event_donations(*, event: Event) -> QuerySet[Donation]:
     return (
         Donation.objects.filter(event=event)
-        .exclude(status=Donation.Status.PENDING, method=Donation.Method.CARD)
-        .select_related("corner", "bucket", "designated_to")
+        .exclude(status=S.PENDING, method=Donation.Method.CARD)
+        .select_related("corner", "bucket", "designated_to", "voided_by")
         .prefetch_related("volunteers")
         .order_by("-created_at", "-id")
     )
@@ -23,7 +27,7 @@ def event_totals(*, event: Event) -> dict[str, int]:
     net = LedgerEntry.objects.filter(donation__event=event).aggregate(s=Sum("amount_cents"))["s"]
     counts = dict(
         Donation.objects.filter(event=event, succeeded_at__isnull=False)
-        .exclude(status=Donation.Status.VOIDED)
+        .exclude(status=S.VOIDED)
         .values_list("method")
         .annotate(n=Count("id"))
         .values_list("method", "n")
@@ -32,3 +36,67 @@ def event_totals(*, event: Event) -> dict[str, int]:
         "net_cents": net or 0,
         **{f"{m}_count": counts.get(m, 0) for m in Donation.Method.values},
     }
+
+
+@dataclass(frozen=True)
+class Attention:
+    """Everything about an event's money that a finance organizer must look at."""
+
+    parked: list[StripeEvent]
+    failed_receipts: list[Donation]
+    failed_refunds: list[Refund]
+    voided: list[Donation]
+
+    @property
+    def open_count(self) -> int:
+        """What still needs someone (voided gifts are shown for the record only)."""
+        return len(self.parked) + len(self.failed_receipts) + len(self.failed_refunds)
+
+
+def event_attention(*, event: Event, voided_limit: int = 50) -> Attention:
+    return Attention(
+        parked=list(
+            StripeEvent.objects.filter(event=event, status=StripeEvent.Status.PARKED)
+            .select_related("donation")
+            .order_by("received_at")
+        ),
+        failed_receipts=list(
+            Donation.objects.filter(event=event, receipt_status=Donation.ReceiptStatus.FAILED)
+            .exclude(status=S.VOIDED)
+            .order_by("succeeded_at")
+        ),
+        failed_refunds=list(
+            Refund.objects.filter(
+                donation__event=event,
+                status__in=(Refund.Status.FAILED, Refund.Status.CANCELED),
+                handled_at__isnull=True,
+            )
+            .select_related("donation")
+            .order_by("updated_at")
+        ),
+        voided=list(
+            Donation.objects.filter(event=event, status=S.VOIDED)
+            .select_related("voided_by", "recorded_by")
+            .order_by("-voided_at")[:voided_limit]
+        ),
+    )
+
+
+def event_attention_count(*, event: Event) -> int:
+    """How many things need a finance organizer (three counting queries, for a badge)."""
+    return (
+        StripeEvent.objects.filter(event=event, status=StripeEvent.Status.PARKED).count()
+        + Donation.objects.filter(event=event, receipt_status=Donation.ReceiptStatus.FAILED)
+        .exclude(status=S.VOIDED)
+        .count()
+        + Refund.objects.filter(
+            donation__event=event,
+            status__in=(Refund.Status.FAILED, Refund.Status.CANCELED),
+            handled_at__isnull=True,
+        ).count()
+    )
+
+
+def donation_under_review(*, donation: Donation) -> bool:
+    """Whether a payment of this gift is parked for a person (the thank-you page says so)."""
+    return StripeEvent.objects.filter(donation=donation, status=StripeEvent.Status.PARKED).exists()

@@ -19,6 +19,15 @@ TEST_CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "c
 
 # Transient failures: Stripe (or localstripe) unreachable or overloaded; callers answer 5xx.
 TRANSIENT_ERRORS = (stripe.APIConnectionError, stripe.RateLimitError)
+# Seconds a request to Stripe may take: a refund claim's lease and the task limits exceed it.
+TIMEOUT_SECONDS = 20
+
+# Our metadata on every PaymentIntent, Checkout Session and refund: namespaced, and naming this
+# site (settings.PLEDGEDAY_INSTANCE), so that two environments sharing one Stripe account never
+# take each other's payments.
+METADATA_DONATION = "pledgeday_donation_id"
+METADATA_EVENT = "pledgeday_event"
+METADATA_INSTANCE = "pledgeday_instance"
 
 
 # The SDK's HTTP transport; None is the SDK's own. Tests put a recording transport here to assert
@@ -30,16 +39,57 @@ def is_local() -> bool:
     return not settings.STRIPE_SECRET_KEY
 
 
+def livemode() -> bool:
+    """Whether this site takes real money: events from the other mode are not ours."""
+    return settings.STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
+
+
 def client() -> stripe.StripeClient:
+    transport = http_client or stripe.new_default_http_client(timeout=TIMEOUT_SECONDS)
     if is_local():
         return stripe.StripeClient(
             LOCAL_SECRET_KEY,
             base_addresses={"api": settings.LOCALSTRIPE_URL},
             max_network_retries=1,
-            http_client=http_client,
+            http_client=transport,
         )
     return stripe.StripeClient(
-        settings.STRIPE_SECRET_KEY, max_network_retries=2, http_client=http_client
+        settings.STRIPE_SECRET_KEY, max_network_retries=2, http_client=transport
+    )
+
+
+def metadata(*, donation_id: int, event_slug: str) -> dict[str, str]:
+    return {
+        METADATA_DONATION: str(donation_id),
+        METADATA_EVENT: event_slug,
+        METADATA_INSTANCE: settings.PLEDGEDAY_INSTANCE,
+    }
+
+
+@dataclass(frozen=True)
+class RefundInfo:
+    """One refund as Stripe describes it (status: pending, succeeded, failed or canceled)."""
+
+    stripe_refund_id: str
+    amount_cents: int
+    status: str
+    failure_reason: str = ""
+
+
+def refund_status(stripe_status: str | None) -> str:
+    """Stripe's refund status in our four: requires_action is still pending; a status Stripe
+    may add later counts as pending (the refund is not treated as failed until it says so)."""
+    if stripe_status in ("succeeded", "failed", "canceled"):
+        return str(stripe_status)
+    return "pending"
+
+
+def _refund_info(refund: Any) -> RefundInfo:
+    return RefundInfo(
+        stripe_refund_id=refund.id,
+        amount_cents=int(refund.amount),
+        status=refund_status(refund.status),
+        failure_reason=str(getattr(refund, "failure_reason", None) or ""),
     )
 
 
@@ -71,7 +121,7 @@ def checkout_session_create(
     cancel_url: str,
 ) -> CheckoutSession:
     """A hosted Checkout page for one donation (cards and wallets); idempotent per donation."""
-    metadata = {"donation_id": str(donation_id), "event": event_slug}
+    ours = metadata(donation_id=donation_id, event_slug=event_slug)
     params: dict[str, Any] = {
         "mode": "payment",
         "submit_type": "donate",
@@ -86,8 +136,8 @@ def checkout_session_create(
                 },
             }
         ],
-        "payment_intent_data": {"metadata": metadata, "description": description},
-        "metadata": metadata,
+        "payment_intent_data": {"metadata": ours, "description": description},
+        "metadata": ours,
         "success_url": success_url,
         "cancel_url": cancel_url,
     }
@@ -107,7 +157,10 @@ def payment_intent_create(
     params: Any = {  # localstripe refuses "description"; the metadata carries what matters
         "amount": total_cents,
         "currency": currency,
-        "metadata": {"donation_id": str(donation_id), "event": event_slug, "title": description},
+        "metadata": {
+            **metadata(donation_id=donation_id, event_slug=event_slug),
+            "title": description,
+        },
         "payment_method_types": ["card"],
     }
     intent = client().v1.payment_intents.create(
@@ -128,30 +181,38 @@ def payment_intent_confirm_with_test_card(payment_intent_id: str) -> str:
 
 
 def refund_create(
-    *, payment_intent_id: str, amount_cents: int, donation_id: int, refunded_so_far: int
-) -> str:
-    """Ask Stripe to refund part or all of a payment; the records change on its webhook.
+    *,
+    payment_intent_id: str,
+    amount_cents: int | None,
+    idempotency_key: str,
+    metadata: dict[str, str],
+) -> RefundInfo:
+    """Ask Stripe to refund part (or, with no amount, all) of a payment; returns the refund.
 
-    The idempotency key names the refund step, so a double click never refunds twice.
+    The idempotency key names what the organizer saw, so a double click or a retried request
+    never refunds twice (and a different amount under the same key is refused by Stripe).
     """
+    params: dict[str, Any] = {"payment_intent": payment_intent_id, "metadata": metadata}
+    if amount_cents is not None:
+        params["amount"] = amount_cents
     refund = client().v1.refunds.create(
-        params={
-            "payment_intent": payment_intent_id,
-            "amount": amount_cents,
-            "metadata": {"donation_id": str(donation_id)},
-        },
-        options={
-            "idempotency_key": f"donation-{donation_id}-refund-{refunded_so_far}-{amount_cents}"
-        },
+        params=params,  # type: ignore[arg-type]
+        options={"idempotency_key": idempotency_key},
     )
-    return refund.id
+    return _refund_info(refund)
 
 
-def payment_refunded_cents(payment_intent_id: str) -> int:
-    """Read back how much of a payment has been refunded (its latest charge's amount_refunded)."""
-    api = client().v1
-    latest = api.payment_intents.retrieve(payment_intent_id).latest_charge
-    charge_id = latest if isinstance(latest, str) else (latest.id if latest else "")
-    if not charge_id:
-        return 0
-    return int(api.charges.retrieve(charge_id).amount_refunded or 0)
+def refunds_list(payment_intent_id: str) -> list[RefundInfo]:
+    """Every refund of a payment, as Stripe now describes them (all pages)."""
+    page = client().v1.refunds.list(params={"payment_intent": payment_intent_id, "limit": 100})
+    return [_refund_info(refund) for refund in page.auto_paging_iter()]
+
+
+def charge_fee(charge_id: str) -> tuple[int, str] | None:
+    """What Stripe kept of a charge (fee, currency), from its balance transaction; None while
+    the balance transaction does not exist yet."""
+    charge = client().v1.charges.retrieve(charge_id, params={"expand": ["balance_transaction"]})
+    transaction = charge.balance_transaction
+    if transaction is None or isinstance(transaction, str):
+        return None
+    return int(transaction.fee), str(transaction.currency)

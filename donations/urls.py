@@ -23,4 +23,21 @@ urlpatterns = [
     path(
         "organize/buckets/<int:assignment_id>/count/", views_organize.cash_count, name="cash_count"
     ),
+    path("organize/<slug:slug>/attention/", views_organize.attention, name="attention"),
+    path("organize/donations/<int:donation_id>/void/", views_organize.donation_void, name="void"),
+    path(
+        "organize/donations/<int:donation_id>/receipt/",
+        views_organize.receipt_retry,
+        name="receipt_retry",
+    ),
+    path(
+        "organize/refunds/<int:refund_id>/handled/",
+        views_organize.refund_handled,
+        name="refund_handled",
+    ),
+    path(
+        "organize/stripe-events/<int:record_id>/<str:action>/",
+        views_organize.parked_resolve,
+        name="parked_resolve",
+    ),
 ]

@@ -9,17 +9,19 @@ import logging
 import stripe
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from donations import services, stripe_api
+from donations import ratelimit, selectors, services, stripe_api
 from donations.forms import GiveForm
 from donations.models import Donation
+from events import alerts
 from events import selectors as event_selectors
 from events.models import Bucket, Event
 from events.money import fee_cover_cents
@@ -37,34 +39,44 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def _give(request: HttpRequest, event: Event, attribution: services.Attribution) -> HttpResponse:
+    if event.status not in services.OPEN_FOR_GIFTS:
+        return _ended(request, event)
     form = GiveForm(request.POST or None, event=event)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         thanks = request.build_absolute_uri(reverse("donations:thanks", args=["TOKEN"]))
         give_again = request.build_absolute_uri(request.get_full_path())
-        try:
-            start = services.donation_start(
-                event=event,
-                amount_cents=data["amount_cents"],
-                cover_fee=data["cover_fee"],
-                designated_to=data["designation"],
-                attribution=attribution,
-                donor_name=data["donor_name"],
-                donor_email=data["donor_email"],
-                anonymous=data["anonymous"],
-                language=translation.get_language() or "en",
-                client_ip=client_ip(request),
-                now=timezone.now(),
-                success_url=thanks.replace("TOKEN", "{token}"),
-                cancel_url=give_again,
-                demo_pay_url=request.build_absolute_uri(
-                    reverse("donations:demo_pay", args=["TOKEN"])
-                ).replace("TOKEN", "{token}"),
+        if not ratelimit.donation_start_allowed(client_ip=client_ip(request), event_id=event.pk):
+            form.add_error(
+                None,
+                _(
+                    "Too many gifts were started from here in a short time. "
+                    "Please wait a few minutes."
+                ),
             )
-        except ValidationError as error:
-            form.add_error(None, error)
         else:
-            return HttpResponseRedirect(start.redirect_url, status=303)
+            try:
+                start = services.donation_start(
+                    event=event,
+                    amount_cents=data["amount_cents"],
+                    cover_fee=data["cover_fee"],
+                    designated_to=data["designation"],
+                    attribution=attribution,
+                    donor_name=data["donor_name"],
+                    donor_email=data["donor_email"],
+                    anonymous=data["anonymous"],
+                    language=translation.get_language() or "en",
+                    now=timezone.now(),
+                    success_url=thanks.replace("TOKEN", "{token}"),
+                    cancel_url=give_again,
+                    demo_pay_url=request.build_absolute_uri(
+                        reverse("donations:demo_pay", args=["TOKEN"])
+                    ).replace("TOKEN", "{token}"),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return HttpResponseRedirect(start.redirect_url, status=303)
     example = event.suggested_amounts_cents[1] if len(event.suggested_amounts_cents) > 1 else 2500
     return render(
         request,
@@ -86,9 +98,17 @@ def _give(request: HttpRequest, event: Event, attribution: services.Attribution)
 
 
 def _giving_event(event: Event) -> Event:
-    if event.status not in services.OPEN_FOR_GIFTS:
+    if event.status == Event.Status.DRAFT:
         raise Http404
     return event
+
+
+def _ended(request: HttpRequest, event: Event) -> HttpResponse:
+    """A bucket or give link of a pledge day that is over: where to help now, not an error."""
+    partners = event.partners.select_related("organization").order_by("organization__name")
+    return render(
+        request, "donations/ended.html", {"event": event, "partners": partners}, status=410
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -135,14 +155,25 @@ def demo_pay(request: HttpRequest, token: str) -> HttpResponse:
 
 def thanks(request: HttpRequest, token: str) -> HttpResponse:
     donation = get_object_or_404(Donation.objects.select_related("event"), public_token=token)
-    return render(request, "donations/thanks.html", {"donation": donation, "event": donation.event})
+    under_review = donation.status == Donation.Status.PENDING and selectors.donation_under_review(
+        donation=donation
+    )
+    return render(
+        request,
+        "donations/thanks.html",
+        {"donation": donation, "event": donation.event, "under_review": under_review},
+    )
 
 
 @csrf_exempt
 @require_POST
 def stripe_webhook(request: HttpRequest) -> HttpResponse:
-    """Stripe's events: verified, stored once, applied; a transient failure answers 500 so that
-    Stripe delivers again."""
+    """Stripe's events: verified, stored once, applied (or parked for a person).
+
+    400 for what Stripe must not send again (a bad signature, a body we cannot read or store);
+    503 for what may work on Stripe's retry (the database or Stripe's API unreachable); 500,
+    with an alert, for a broken invariant of the money path (retried until someone fixes it).
+    """
     signature = request.META.get("HTTP_STRIPE_SIGNATURE", "")
     try:
         stripe_api.event_construct(request.body, signature)
@@ -155,7 +186,20 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         if record is None:
             return HttpResponse("duplicate", content_type="text/plain")
         outcome = services.stripe_event_process(record=record, now=now)
-    except DatabaseError:
+    except services.MalformedEvent as problem:
+        logger.warning("Stripe event refused as malformed: %s", problem)
+        return HttpResponse(f"malformed event: {problem}", status=400, content_type="text/plain")
+    except DataError:
+        logger.exception("Stripe event %s cannot be stored", payload.get("id"))
+        return HttpResponse("event cannot be stored", status=400, content_type="text/plain")
+    except (services.MoneyInvariantError, IntegrityError) as broken:
+        alerts.alert(
+            subject="A Stripe event broke an invariant of the money path",
+            detail=f"event {payload.get('id')} ({payload.get('type')}): {broken!r}",
+        )
+        logger.exception("Stripe event %s broke an invariant", payload.get("id"))
+        return HttpResponse("internal error", status=500, content_type="text/plain")
+    except (DatabaseError, stripe.StripeError):
         logger.exception("Stripe event %s could not be stored or applied", payload.get("id"))
         return HttpResponse("try again", status=503, content_type="text/plain")
     return HttpResponse(outcome, content_type="text/plain")

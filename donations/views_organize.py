@@ -1,14 +1,16 @@
-"""Organizer pages of the money path: gifts and refunds, cash counts, checks, bucket labels."""
+"""Organizer pages of the money path: gifts, what needs attention, refunds, voids, cash counts,
+checks, bucket labels. Every view goes through events.permissions.organizer_view: the money
+roles (lead, organizer, finance) see and record; decisions about money already taken (refunds,
+voids, parked payments) are for leads and the finance role."""
 
 from __future__ import annotations
 
 import segno
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -16,24 +18,71 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from donations import selectors, services
-from donations.forms import CashCountForm, CheckForm, RefundForm
-from donations.models import CashCount, Donation
+from donations.forms import (
+    CashCountForm,
+    CheckForm,
+    NoteForm,
+    ReceiptRetryForm,
+    RefundForm,
+    VoidForm,
+)
+from donations.models import CashCount, Donation, Refund, StripeEvent
 from events.models import Event
-from events.permissions import MONEY_ROLES, user_can_handle_money
+from events.permissions import (
+    MONEY_ROLES,
+    event_by_slug,
+    organizer_view,
+    user_can_handle_money,
+    user_can_manage_finances,
+)
 from volunteers.auth import signed_in_user
 from volunteers.models import BucketAssignment, User
 
-
-def _organized_event(request: HttpRequest, event: Event) -> Event:
-    if not user_can_handle_money(request.user, event):
-        raise PermissionDenied
-    return event
+# --- Loaders: the object a URL names, and its pledge day (404 when there is none) -----------
 
 
-@login_required
+def donation_by_id(donation_id: int) -> tuple[Donation, Event]:
+    donation = Donation.objects.select_related("event").filter(pk=donation_id).first()
+    if donation is None:
+        raise Http404
+    return donation, donation.event
+
+
+def assignment_by_id(assignment_id: int) -> tuple[BucketAssignment, Event]:
+    assignment = (
+        BucketAssignment.objects.select_related("bucket__event", "shift__corner")
+        .filter(pk=assignment_id)
+        .first()
+    )
+    if assignment is None:
+        raise Http404
+    return assignment, assignment.bucket.event
+
+
+def stripe_event_by_id(record_id: int) -> tuple[StripeEvent, Event]:
+    record = StripeEvent.objects.select_related("event", "donation").filter(pk=record_id).first()
+    if record is None or record.event is None:
+        raise Http404  # a payment of no known pledge day is for the admins (the admin site)
+    return record, record.event
+
+
+def refund_by_id(refund_id: int) -> tuple[Refund, Event]:
+    refund = Refund.objects.select_related("donation__event").filter(pk=refund_id).first()
+    if refund is None:
+        raise Http404
+    return refund, refund.donation.event
+
+
+def _refused(request: HttpRequest, error: ValidationError) -> None:
+    messages.error(request, " ".join(error.messages))
+
+
+# --- Gifts and what needs attention ----------------------------------------------------------
+
+
+@organizer_view(user_can_handle_money, load=event_by_slug)
 @require_GET
-def donation_list(request: HttpRequest, slug: str) -> HttpResponse:
-    event = _organized_event(request, get_object_or_404(Event, slug=slug))
+def donation_list(request: HttpRequest, event: Event) -> HttpResponse:
     return render(
         request,
         "donations/organize/list.html",
@@ -41,32 +90,164 @@ def donation_list(request: HttpRequest, slug: str) -> HttpResponse:
             "event": event,
             "donations": selectors.event_donations(event=event)[:200],
             "totals": selectors.event_totals(event=event),
-            "refund_form": RefundForm(),
+            "attention_count": selectors.event_attention_count(event=event),
+            "can_decide": user_can_manage_finances(request.user, event),
         },
     )
 
 
-@login_required
+@organizer_view(user_can_manage_finances, load=event_by_slug)
+@require_GET
+def attention(request: HttpRequest, event: Event) -> HttpResponse:
+    """Every gift that needs a finance organizer: parked payments, failed receipts and refunds,
+    and the voided gifts for the record."""
+    return render(
+        request,
+        "donations/organize/attention.html",
+        {
+            "event": event,
+            "attention": selectors.event_attention(event=event),
+            "note_form": NoteForm(),
+            "receipt_form": ReceiptRetryForm(),
+        },
+    )
+
+
+def _to_attention(event: Event) -> HttpResponse:
+    return redirect("donations:attention", slug=event.slug)
+
+
+@organizer_view(user_can_manage_finances, load=stripe_event_by_id)
 @require_POST
-def donation_refund(request: HttpRequest, donation_id: int) -> HttpResponse:
-    donation = get_object_or_404(Donation.objects.select_related("event"), pk=donation_id)
-    event = _organized_event(request, donation.event)
-    form = RefundForm(request.POST)
+def parked_resolve(request: HttpRequest, record: StripeEvent, action: str) -> HttpResponse:
+    """A parked payment: try again, accept the amount Stripe charged, refund it, or dismiss it."""
+    assert record.event is not None  # noqa: S101 (the loader refuses one without)
+    by, now = signed_in_user(request), timezone.now()
+    try:
+        if action == "retry":
+            outcome = services.stripe_event_process(record=record, now=now)
+            messages.info(request, outcome)
+        elif action == "accept":
+            services.stripe_event_accept_amount(record=record, by=by, now=now)
+            messages.success(request, _("The gift now has the amount Stripe charged."))
+        elif action == "refund":
+            services.stripe_event_refund(record=record, by=by, now=now)
+            messages.success(request, _("The payment was refunded in full to the donor."))
+        elif action == "dismiss":
+            form = NoteForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Say what was done about this payment."))
+            services.stripe_event_dismiss(
+                record=record, by=by, note=form.cleaned_data["note"], now=now
+            )
+            messages.success(request, _("Marked as handled."))
+        else:
+            raise Http404
+    except ValidationError as error:
+        _refused(request, error)
+    return _to_attention(record.event)
+
+
+@organizer_view(user_can_manage_finances, load=donation_by_id)
+@require_POST
+def receipt_retry(request: HttpRequest, donation: Donation) -> HttpResponse:
+    form = ReceiptRetryForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     else:
         try:
-            services.donation_refund(
+            services.donation_receipt_retry(
+                donation=donation, donor_email=form.cleaned_data["donor_email"]
+            )
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            messages.success(request, _("The receipt is being sent again."))
+    return _to_attention(donation.event)
+
+
+@organizer_view(user_can_manage_finances, load=refund_by_id)
+@require_POST
+def refund_handled(request: HttpRequest, refund: Refund) -> HttpResponse:
+    form = NoteForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Say how the donor was reached."))
+        services.refund_failure_handle(
+            refund=refund, by=signed_in_user(request), note=form.cleaned_data["note"],
+            now=timezone.now(),
+        )  # fmt: skip
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("Marked as handled."))
+    return _to_attention(refund.donation.event)
+
+
+# --- Refunds and voids -----------------------------------------------------------------------
+
+
+@organizer_view(user_can_manage_finances, load=donation_by_id)
+@require_POST
+def donation_refund(request: HttpRequest, donation: Donation) -> HttpResponse:
+    """First post: the confirmation page ("refund $5.00 of this $25.00 gift?"); second post
+    (confirmed): the refund."""
+    event = donation.event
+    form = RefundForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("donations:organize_list", slug=event.slug)
+    data = form.cleaned_data
+    try:
+        if not data["confirmed"]:
+            services.donation_refund_check(
+                donation=donation, amount_cents=data["amount"], refunded_seen=data["refunded_seen"]
+            )
+            return render(
+                request,
+                "donations/organize/refund_confirm.html",
+                {"event": event, "donation": donation, "amount": data["amount"], "form": form},
+            )
+        services.donation_refund(
+            donation=donation,
+            amount_cents=data["amount"],
+            refunded_seen=data["refunded_seen"],
+            by=signed_in_user(request),
+            now=timezone.now(),
+        )
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("Refund sent to Stripe."))
+    return redirect("donations:organize_list", slug=event.slug)
+
+
+@organizer_view(user_can_manage_finances, load=donation_by_id)
+@require_http_methods(["GET", "POST"])
+def donation_void(request: HttpRequest, donation: Donation) -> HttpResponse:
+    event = donation.event
+    form = VoidForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.donation_void(
                 donation=donation,
-                amount_cents=form.cleaned_data["amount"],
-                refunded_seen=form.cleaned_data["refunded_seen"],
+                by=signed_in_user(request),
+                reason=form.cleaned_data["reason"],
                 now=timezone.now(),
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            form.add_error(None, error)
         else:
-            messages.success(request, _("Refund sent to Stripe."))
-    return redirect("donations:organize_list", slug=event.slug)
+            messages.success(request, _("The gift is voided; the ledger has a reversing entry."))
+            return redirect("donations:organize_list", slug=event.slug)
+    return render(
+        request,
+        "donations/organize/void.html",
+        {"event": event, "donation": donation, "form": form},
+    )
+
+
+# --- Cash and checks ---------------------------------------------------------------------------
 
 
 def _counting_people(assignment: BucketAssignment, event: Event) -> QuerySet[User]:
@@ -78,22 +259,22 @@ def _counting_people(assignment: BucketAssignment, event: Event) -> QuerySet[Use
     return (organizers | User.objects.filter(pk__in=assignment.holders.all())).distinct()
 
 
-@login_required
+@organizer_view(user_can_handle_money, load=assignment_by_id)
 @require_http_methods(["GET", "POST"])
-def cash_count(request: HttpRequest, assignment_id: int) -> HttpResponse:
-    assignment = get_object_or_404(
-        BucketAssignment.objects.select_related("bucket__event", "shift__corner"), pk=assignment_id
-    )
-    event = _organized_event(request, assignment.bucket.event)
+def cash_count(request: HttpRequest, assignment: BucketAssignment) -> HttpResponse:
+    event = assignment.bucket.event
     people = _counting_people(assignment, event).exclude(pk=signed_in_user(request).pk)
     current = CashCount.objects.filter(assignment=assignment, corrected_by__isnull=True).first()
     form = CashCountForm(
-        request.POST or None, people=people, initial={"corrects": current.pk if current else None}
+        request.POST or None,
+        event=event,
+        people=people,
+        initial={"corrects": current.pk if current else None},
     )
     if request.method == "POST" and form.is_valid():
         shown = form.cleaned_data["corrects"]
         try:
-            services.cash_count_record(
+            _count, created = services.cash_count_record(
                 assignment=assignment,
                 amount_cents=form.cleaned_data["amount"],
                 counted_by=signed_in_user(request),
@@ -103,11 +284,15 @@ def cash_count(request: HttpRequest, assignment_id: int) -> HttpResponse:
                 else None,
                 note=form.cleaned_data["note"],
                 now=timezone.now(),
+                submission_token=form.cleaned_data["submission_token"],
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Count recorded."))
+            if created:
+                messages.success(request, _("Count recorded."))
+            else:
+                messages.info(request, _("This count was already recorded (sent twice)."))
             return redirect("volunteers:organize_shift", shift_id=assignment.shift_id)
     return render(
         request,
@@ -118,21 +303,20 @@ def cash_count(request: HttpRequest, assignment_id: int) -> HttpResponse:
             "form": form,
             "current": current,
             "history": CashCount.objects.filter(assignment=assignment).select_related(
-                "counted_by", "witnessed_by"
+                "counted_by", "witnessed_by", "donation"
             ),
         },
     )
 
 
-@login_required
+@organizer_view(user_can_handle_money, load=event_by_slug)
 @require_http_methods(["GET", "POST"])
-def check_new(request: HttpRequest, slug: str) -> HttpResponse:
-    event = _organized_event(request, get_object_or_404(Event, slug=slug))
+def check_new(request: HttpRequest, event: Event) -> HttpResponse:
     form = CheckForm(request.POST or None, event=event)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.check_record(
+            _check, created = services.check_record(
                 event=event,
                 amount_cents=data["amount"],
                 donor_name=data["donor_name"],
@@ -141,24 +325,26 @@ def check_new(request: HttpRequest, slug: str) -> HttpResponse:
                 designated_to=data["designation"],
                 by=signed_in_user(request),
                 now=timezone.now(),
+                submission_token=data["submission_token"],
+                repeated_number_confirmed=data["repeated_number_confirmed"],
             )
         except ValidationError as error:
             form.add_error(None, error)
+            if getattr(error, "code", "") == "repeated_number":
+                form.repeated_number_ask()
         else:
-            messages.success(request, _("Check recorded."))
+            if created:
+                messages.success(request, _("Check recorded."))
+            else:
+                messages.info(request, _("This check was already recorded (sent twice)."))
             return redirect("donations:organize_list", slug=event.slug)
-    return render(
-        request,
-        "volunteers/organize/form.html",
-        {"event": event, "form": form, "title": _("Record a check")},
-    )
+    return render(request, "donations/organize/check.html", {"event": event, "form": form})
 
 
-@login_required
+@organizer_view(user_can_handle_money, load=event_by_slug)
 @require_GET
-def bucket_labels(request: HttpRequest, slug: str) -> HttpResponse:
+def bucket_labels(request: HttpRequest, event: Event) -> HttpResponse:
     """A printable sheet: each bucket's QR code (SVG), short URL and "Scan to give"."""
-    event = _organized_event(request, get_object_or_404(Event, slug=slug))
     labels = []
     for bucket in event.buckets.order_by("label"):
         url = request.build_absolute_uri(reverse("donations:give_bucket", args=[bucket.token]))

@@ -37,10 +37,10 @@ class EventPartnerFormSet(BaseInlineFormSet):
         super().clean()
         if any(self.errors) or not self.has_changed():
             return
-        if self.instance.status not in services.SHARES_EDITABLE_STATUSES:
-            raise ValidationError(
-                _("The partner shares of a pledge day that is live or closed cannot change.")
-            )
+        if self.instance.pk:
+            frozen = services.event_shares_frozen_reason(event=self.instance)
+            if frozen:
+                raise ValidationError(frozen)
         services.event_shares_validate(
             shares=self.shares(), require_whole=self.instance.status != Event.Status.DRAFT
         )
@@ -60,15 +60,39 @@ class CornerInline(admin.TabularInline):
     show_change_link = True
 
 
+class EventAdminForm(forms.ModelForm):
+    """Money settings (currency, card fee, minimum, fiscal host) are frozen once gifts exist."""
+
+    class Meta:
+        model = Event
+        exclude = ["status", "closed_at"]  # noqa: DJ006 (every other field is the admin's)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.instance.pk:
+            frozen = services.event_money_settings_frozen(
+                event=self.instance, changed=self.changed_data
+            )
+            if frozen:
+                raise ValidationError(frozen)
+        return data
+
+
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
+    form = EventAdminForm
     list_display = ["title", "starts_at", "status", "fiscal_host", "goal_cents"]
     list_filter = ["status"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["status"]
+    readonly_fields = ["status", "closed_at"]
     inlines = [EventPartnerInline, CornerInline]
     actions = ["publish"]
+
+    def save_model(self, request: HttpRequest, obj: Event, form: Any, change: bool) -> None:
+        """Through the service: the status never changes here, money settings are frozen once
+        gifts exist (checked again under the event's row lock)."""
+        services.event_save(event=obj, changed=form.changed_data)
 
     @admin.action(description=_("Publish the selected pledge days"))
     def publish(self, request: HttpRequest, queryset: QuerySet[Event]) -> None:

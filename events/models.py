@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import zoneinfo
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,7 +16,13 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from events.money import BASIS_POINTS_WHOLE, CURRENCY_CHOICES, basis_points_format
+from events.money import (
+    BASIS_POINTS_WHOLE,
+    CURRENCY_CHOICES,
+    STRIPE_MINIMUM_CENTS,
+    basis_points_format,
+    cents_format,
+)
 
 # Unambiguous lowercase letters and digits (no 0/o, 1/l/i): a token survives being read aloud.
 TOKEN_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # noqa: S105 (an alphabet, not a secret)
@@ -34,6 +42,14 @@ def suggested_amounts_validate(value: object) -> None:
             raise ValidationError(
                 _("“%(amount)s” is not an amount in whole cents."), params={"amount": amount}
             )
+
+
+def _any(conditions: Iterable[Q]) -> Q:
+    """The OR of several conditions (for a check constraint)."""
+    combined = Q()
+    for condition in conditions:
+        combined |= condition
+    return combined
 
 
 def timezone_validate(value: str) -> None:
@@ -105,6 +121,15 @@ class Event(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
+    grace_hours = models.PositiveSmallIntegerField(
+        _("grace period after the end (hours)"),
+        default=24,
+        help_text=_(
+            "Bucket links keep taking gifts, and cash can be counted, this long after the end; "
+            "then the pledge day closes by itself."
+        ),
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     fiscal_host = models.ForeignKey(
         Organization,
         on_delete=models.PROTECT,
@@ -112,7 +137,19 @@ class Event(models.Model):
         verbose_name=_("fiscal host"),
         help_text=_("The organization that receives the money and issues receipts."),
     )
-    minimum_gift_cents = models.PositiveIntegerField(_("minimum gift (cents)"), default=500)
+    minimum_gift_cents = models.PositiveIntegerField(
+        _("minimum gift (cents)"),
+        default=500,
+        help_text=_("Online gifts; at least Stripe's minimum for the currency (MXN: 1000)."),
+    )
+    maximum_gift_cents = models.PositiveIntegerField(
+        _("largest online gift (cents)"),
+        default=1_000_000,
+        help_text=_("Larger gifts are asked to contact the organizers."),
+    )
+    maximum_offline_cents = models.PositiveIntegerField(
+        _("largest check or cash count (cents)"), default=10_000_000
+    )
     suggested_amounts_cents = models.JSONField(
         _("suggested amounts (cents)"),
         default=list,
@@ -201,6 +238,20 @@ class Event(models.Model):
             models.CheckConstraint(
                 condition=Q(card_fee_bp__lt=5000), name="event_card_fee_below_half"
             ),
+            models.CheckConstraint(
+                condition=_any(
+                    Q(currency=currency, minimum_gift_cents__gte=minimum)
+                    for currency, minimum in STRIPE_MINIMUM_CENTS.items()
+                ),
+                name="event_minimum_gift_at_least_stripes",
+            ),
+            models.CheckConstraint(
+                condition=Q(maximum_gift_cents__gte=F("minimum_gift_cents")),
+                name="event_maximum_gift_above_minimum",
+            ),
+            models.CheckConstraint(
+                condition=Q(maximum_offline_cents__gte=1), name="event_maximum_offline_positive"
+            ),
         ]
         indexes = [models.Index(fields=["status", "ends_at"], name="event_status_ends_idx")]
 
@@ -219,7 +270,23 @@ class Event(models.Model):
     def has_ended(self) -> bool:
         return self.ends_at <= timezone.now()
 
+    @property
+    def closes_at(self) -> dt.datetime:
+        """When bucket links stop taking gifts: the end plus the grace period."""
+        return self.ends_at + dt.timedelta(hours=self.grace_hours)
+
     def clean(self) -> None:
+        stripe_minimum = STRIPE_MINIMUM_CENTS.get(self.currency)
+        minimum = self.minimum_gift_cents
+        if stripe_minimum and minimum is not None and minimum < stripe_minimum:
+            raise ValidationError(
+                {
+                    "minimum_gift_cents": _(
+                        "Stripe accepts no card payment under %(minimum)s in this currency."
+                    )
+                    % {"minimum": cents_format(stripe_minimum, self.currency)}
+                }
+            )
         amounts = self.suggested_amounts_cents
         if not isinstance(amounts, list) or not all(isinstance(a, int) for a in amounts):
             return  # the field's validator reports it

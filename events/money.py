@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 # Currencies a pledge day can run in; all have two decimals (Stripe's minor unit is the cent).
 CURRENCY_SYMBOLS: dict[str, str] = {"usd": "$", "cad": "CA$", "mxn": "MX$", "eur": "€"}
 CURRENCY_CHOICES = [(code, code.upper()) for code in CURRENCY_SYMBOLS]
+# The smallest charge Stripe accepts in each currency (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts):
+# an event's minimum gift may not be lower, or Stripe would refuse the payment at the last step.
+STRIPE_MINIMUM_CENTS: dict[str, int] = {"usd": 50, "cad": 50, "mxn": 1000, "eur": 50}
 BASIS_POINTS_WHOLE = 10_000  # 100% expressed in basis points
 MAX_PARSED_AMOUNT = Decimal(10) ** 12  # beyond any gift; keeps Decimal arithmetic in range
 
@@ -22,28 +25,29 @@ def cents_format(amount_cents: int, currency: str = "usd", *, whole_if_round: bo
     return f"{sign}{symbol}{dollars:,}.{cents:02d}"
 
 
-_DECIMAL_COMMA = re.compile(r"^\d+,\d{1,2}$")  # "25,50": how Spanish speakers write 25.50
-_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")  # "1,000" or "1,000.50"
+_DECIMAL_COMMA = re.compile(r"^\d+,\d{1,2}$", re.ASCII)  # "25,50": how Spanish speakers write 25.50
+_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d{0,2})?$", re.ASCII)  # "1,000" or "1,000.50"
+# Digits, an optional point and at most two decimals: no exponents ("1e3"), signs, spaces,
+# infinities or other number forms that Decimal would accept.
+_PLAIN = re.compile(r"^(\d+(\.\d{0,2})?|\.\d{1,2})$", re.ASCII)
+_SYMBOLS = "".join(sorted(set("".join(CURRENCY_SYMBOLS.values())) - set("0123456789")))
 
 
 def cents_parse(text: str) -> int | None:
-    """Parse what a person typed ("25", "25.5", "25,50", "$1,000.00") into cents, else None."""
-    cleaned = text.strip().lstrip("$").strip()
-    if not cleaned or "_" in cleaned:
-        return None
+    """Parse what a person typed ("25", "25.5", "25,50", "$1,000.00") into cents, else None.
+
+    The one parser of every amount people type (gifts, checks, cash counts, refunds). Only plain
+    decimal writing is accepted: "1e3", "2.5e1", "-5", "NaN" or "0x10" are refused, not read.
+    """
+    cleaned = text.strip().lstrip(_SYMBOLS).strip()
     if _DECIMAL_COMMA.match(cleaned):
         cleaned = cleaned.replace(",", ".")
-    elif "," in cleaned:
-        if not _GROUPED.match(cleaned):
-            return None
+    elif _GROUPED.match(cleaned):
         cleaned = cleaned.replace(",", "")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
+    if not _PLAIN.match(cleaned):
         return None
-    if not value.is_finite() or abs(value) >= MAX_PARSED_AMOUNT:
-        return None
-    if value != value.quantize(Decimal("0.01")):  # no fractions of a cent
+    value = Decimal(cleaned)
+    if value >= MAX_PARSED_AMOUNT:
         return None
     return int(value * 100)
 

@@ -49,3 +49,13 @@ def event_corners_with_shifts(*, event: Event) -> list[Corner]:
         .order_by("city", "name")
         .prefetch_related(Prefetch("shifts", queryset=Shift.objects.order_by("starts_at")))
     )
+
+
+def event_has_gifts(*, event: Event) -> bool:
+    """Whether any gift (card, cash or check, in any state) was ever recorded for the event.
+
+    From then on its money settings and its partner shares are frozen (events.services). The
+    donations app's Donation points at Event with related_name "donations"; this reads it
+    without importing that app.
+    """
+    return event.donations.exists()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,9 +11,34 @@ from django.utils.translation import gettext as _
 
 from events.models import Corner, Event, EventPartner, Organization, Shift
 from events.money import BASIS_POINTS_WHOLE, basis_points_format
+from events.selectors import event_has_gifts
 
 # Shares may change until money can arrive; after that the split must stay what donors saw.
 SHARES_EDITABLE_STATUSES = (Event.Status.DRAFT, Event.Status.PUBLISHED)
+# What a gift was given under: none of these may change once the event has a gift.
+MONEY_SETTINGS = (
+    "currency",
+    "card_fee_bp",
+    "card_fee_fixed_cents",
+    "minimum_gift_cents",
+    "fiscal_host",
+)
+
+
+def event_shares_frozen_reason(*, event: Event) -> str:
+    """Why the partner shares of this event can no longer change, or "" if they can.
+
+    Shares change only in draft or published events that have no gift yet: a gift already given
+    (designated to a partner or shared by the shares) must be split as the donor saw it.
+    """
+    if event.status not in SHARES_EDITABLE_STATUSES:
+        return _("The partner shares of a pledge day that is live or closed cannot change.")
+    if event_has_gifts(event=event):
+        return _(
+            "Gifts were already made under these partner shares, so the partners and their "
+            "shares can no longer change."
+        )
+    return ""
 
 
 def event_shares_validate(
@@ -51,11 +76,12 @@ def event_partners_replace(
     Rows that stay keep their ids; the writes are ordered (removals, decreases, increases,
     additions) so that the running total the database checks never passes the final one.
     """
+    # The lock waits for any gift being inserted (its foreign key holds a share lock on the event
+    # row), so a gift committed before this point is seen below, and one after sees new shares.
     event = Event.objects.select_for_update().get(pk=event.pk)
-    if event.status not in SHARES_EDITABLE_STATUSES:
-        raise ValidationError(
-            _("The partner shares of a pledge day that is live or closed cannot change.")
-        )
+    frozen = event_shares_frozen_reason(event=event)
+    if frozen:
+        raise ValidationError(frozen, code="frozen")
     event_shares_validate(shares=shares, require_whole=event.status != Event.Status.DRAFT)
     wanted = {organization.pk: share_bp for organization, share_bp in shares}
     existing = {p.organization_id: p for p in EventPartner.objects.filter(event=event)}
@@ -91,13 +117,62 @@ def event_publish(*, event: Event) -> Event:
     return event
 
 
+def event_money_settings_frozen(*, event: Event, changed: Iterable[str]) -> str:
+    """Why these changed settings cannot be saved (the event already has gifts), or ""."""
+    frozen = sorted(set(changed) & set(MONEY_SETTINGS))
+    if not frozen or event.pk is None or not event_has_gifts(event=event):
+        return ""
+    names = ", ".join(
+        str(getattr(Event._meta.get_field(name), "verbose_name", name)) for name in frozen
+    )
+    return _(
+        "This pledge day already has gifts, so its currency, card fee, minimum gift and fiscal "
+        "host can no longer change (%(fields)s)."
+    ) % {"fields": names}
+
+
 @transaction.atomic
-def events_advance_status(*, now: dt.datetime) -> int:
-    """Turn published events whose window has begun into live ones; returns how many changed."""
-    # One UPDATE: the row locks it takes are all the serialization this needs.
-    return Event.objects.filter(status=Event.Status.PUBLISHED, starts_at__lte=now).update(
+def event_save(*, event: Event, changed: Iterable[str]) -> Event:
+    """Create an event, or save the named fields of an existing one (the admin's writes).
+
+    Status is never set here (publish and the beat scan move it). Money settings are refused
+    once a gift exists: each gift was given, netted and receipted under them.
+    """
+    changed = [name for name in changed if name not in ("status", "closed_at")]
+    if event.pk is None:
+        event.status = Event.Status.DRAFT
+        event.full_clean()
+        event.save()
+        return event
+    # The row lock waits for a gift being inserted, so the check below sees it.
+    current = Event.objects.select_for_update().get(pk=event.pk)
+    really_changed = [name for name in changed if getattr(current, name) != getattr(event, name)]
+    frozen = event_money_settings_frozen(event=current, changed=really_changed)
+    if frozen:
+        raise ValidationError(frozen, code="frozen")
+    event.status, event.closed_at = current.status, current.closed_at
+    event.full_clean()
+    event.save(update_fields=[*really_changed, "updated_at"] if really_changed else ["updated_at"])
+    return event
+
+
+@transaction.atomic
+def events_advance_status(*, now: dt.datetime) -> dict[str, int]:
+    """The beat scan: published events whose window has begun become live, and events whose
+    end plus grace period has passed close (bucket links stop taking gifts). Returns counts.
+    """
+    # Plain UPDATEs: the row locks they take are all the serialization this needs.
+    live = Event.objects.filter(status=Event.Status.PUBLISHED, starts_at__lte=now).update(
         status=Event.Status.LIVE, updated_at=now
     )
+    ended = Event.objects.filter(
+        status__in=(Event.Status.PUBLISHED, Event.Status.LIVE), ends_at__lte=now
+    ).only("pk", "ends_at", "grace_hours")  # few at any time: the grace is applied here
+    closing = [event.pk for event in ended if event.closes_at <= now]
+    closed = Event.objects.filter(
+        pk__in=closing, status__in=(Event.Status.PUBLISHED, Event.Status.LIVE)
+    ).update(status=Event.Status.CLOSED, closed_at=now, updated_at=now)
+    return {"live": live, "closed": closed}
 
 
 # --- Shifts ---------------------------------------------------------------------------------

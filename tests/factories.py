@@ -151,6 +151,8 @@ class CardDonationFactory(factory.django.DjangoModelFactory):
     amount_cents = 2500
     fee_cents = 0
     currency = "usd"
+    fee_bp = factory.LazyAttribute(lambda d: d.event.card_fee_bp)
+    fee_fixed_cents = factory.LazyAttribute(lambda d: d.event.card_fee_fixed_cents)
     created_at = factory.LazyFunction(timezone.now)
     stripe_payment_intent_id = factory.Sequence(lambda n: f"pi_test_{n:06d}")
     stripe_checkout_session_id = factory.Sequence(lambda n: f"cs_test_{n:06d}")

@@ -1,6 +1,8 @@
 """Settings shared by every environment; everything that differs comes from the environment."""
 
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -143,6 +145,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Pledgeday <no-reply@pledgeday.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A mail server that stops answering must not hold a worker: receipts' claims outlast this.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# Who gets alerts (parked payments, receipts that could not be sent, broken invariants):
+# ADMINS="Ana <ana@example.org>,ops@example.org".
+ADMINS = [parseaddr(address) for address in env.list("ADMINS", default=[])]
 
 # --- Celery (JSON only, time limits, tasks queued on commit) -----------------------------------
 
@@ -161,6 +168,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "events.tasks.events_advance_status",
         "schedule": 60.0,
     },
+    # Receipts no task took (broker down at commit, a worker killed mid-send).
+    "donations-receipts-scan": {
+        "task": "donations.tasks.donation_receipts_scan",
+        "schedule": 300.0,
+    },
+    # Parked Stripe events whose gift may have become known; Stripe's actual fees.
+    "donations-stripe-scan": {"task": "donations.tasks.stripe_scan", "schedule": 600.0},
 }
 
 # --- Stripe (the gateway talks to real Stripe when keys are set, else to localstripe) ----------
@@ -168,11 +182,13 @@ CELERY_BEAT_SCHEDULE = {
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Names this site in the metadata of its Stripe payments; events naming another site are not
+# ours (staging and production may share one Stripe account). Defaults to SITE_URL's host.
+PLEDGEDAY_INSTANCE = env.str("PLEDGEDAY_INSTANCE", default=urlsplit(SITE_URL).netloc)
 LOCALSTRIPE_URL = env.str("LOCALSTRIPE_URL", default="http://127.0.0.1:8420")
 
 # --- Giving -------------------------------------------------------------------------------------
 
-DONATION_MAX_CENTS = env.int("DONATION_MAX_CENTS", default=1_000_000)  # $10,000 online
 # Card-testing defence: (starts, seconds). Per IP address, and per event across everyone.
 DONATION_RATE_PER_IP = (env.int("DONATION_RATE_PER_IP", default=8), 10 * 60)
 DONATION_RATE_PER_EVENT = (env.int("DONATION_RATE_PER_EVENT", default=600), 60)

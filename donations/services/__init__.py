@@ -9,30 +9,78 @@ from donations.services.gifts import (
     Attribution,
     PaymentStart,
     attribution_for_bucket,
+    designation_check,
     donation_start,
     donation_total_cents,
+    gift_minimum_cents,
 )
-from donations.services.ledger import _net_cents
-from donations.services.offline import cash_count_record, check_record
-from donations.services.payments import Facts, donation_observe
-from donations.services.receipts import donation_receipt_send
-from donations.services.refunds import donation_refund
-from donations.services.webhook import stripe_event_process, stripe_event_record
+from donations.services.ledger import ledger_settle, ledger_targets, net_cents
+from donations.services.offline import (
+    cash_count_record,
+    check_number_taken,
+    check_record,
+    donation_void,
+)
+from donations.services.payments import (
+    Facts,
+    donation_observe,
+    donation_processor_fee_fetch,
+    donations_fee_due,
+)
+from donations.services.receipts import (
+    donation_receipt_retry,
+    donation_receipt_send,
+    donation_receipts_due,
+)
+from donations.services.refunds import donation_refund, donation_refund_check, refund_failure_handle
+from donations.services.states import MoneyInvariantError, Unapplicable
+from donations.services.webhook import (
+    MalformedEvent,
+    stripe_event_accept_amount,
+    stripe_event_dismiss,
+    stripe_event_process,
+    stripe_event_process_by_id,
+    stripe_event_record,
+    stripe_event_refund,
+    stripe_events_parked_unknown,
+    stripe_events_retry,
+)
 
 __all__ = [
     "OPEN_FOR_GIFTS",
     "Attribution",
     "Facts",
+    "MalformedEvent",
+    "MoneyInvariantError",
     "PaymentStart",
-    "_net_cents",
+    "Unapplicable",
     "attribution_for_bucket",
     "cash_count_record",
+    "check_number_taken",
     "check_record",
+    "designation_check",
     "donation_observe",
+    "donation_processor_fee_fetch",
+    "donation_receipt_retry",
     "donation_receipt_send",
+    "donation_receipts_due",
     "donation_refund",
+    "donation_refund_check",
     "donation_start",
     "donation_total_cents",
+    "donation_void",
+    "donations_fee_due",
+    "gift_minimum_cents",
+    "ledger_settle",
+    "ledger_targets",
+    "net_cents",
+    "refund_failure_handle",
+    "stripe_event_accept_amount",
+    "stripe_event_dismiss",
     "stripe_event_process",
+    "stripe_event_process_by_id",
     "stripe_event_record",
+    "stripe_event_refund",
+    "stripe_events_parked_unknown",
+    "stripe_events_retry",
 ]

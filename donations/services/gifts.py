@@ -6,16 +6,15 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from donations import ratelimit, stripe_api
+from donations import stripe_api
 from donations.models import Donation
 from events.models import Bucket, Corner, Event, Organization, Shift
-from events.money import cents_format, fee_cover_cents
+from events.money import STRIPE_MINIMUM_CENTS, cents_format, fee_cover_cents
 from volunteers.models import BucketAssignment, User
 
 S = Donation.Status
@@ -67,7 +66,7 @@ def donation_total_cents(*, event: Event, amount_cents: int, cover_fee: bool) ->
     return amount_cents + fee
 
 
-def _designation_check(*, event: Event, designated_to: Organization | None) -> None:
+def designation_check(*, event: Event, designated_to: Organization | None) -> None:
     """A gift may be designated only to one of the event's partner organizations."""
     if designated_to and not event.partners.filter(organization=designated_to).exists():
         raise ValidationError(
@@ -75,22 +74,28 @@ def _designation_check(*, event: Event, designated_to: Organization | None) -> N
         )
 
 
+def gift_minimum_cents(event: Event) -> int:
+    """The smallest online gift: the event's minimum, and never below what Stripe accepts."""
+    return max(event.minimum_gift_cents, STRIPE_MINIMUM_CENTS.get(event.currency, 1))
+
+
 def _gift_validate(*, event: Event, amount_cents: int, designated_to: Organization | None) -> None:
     if event.status not in OPEN_FOR_GIFTS:
         raise ValidationError(_("This pledge day is not taking gifts online."), code="not_open")
-    if amount_cents < event.minimum_gift_cents:
+    minimum = gift_minimum_cents(event)
+    if amount_cents < minimum:
         raise ValidationError(
             _("The smallest gift online is %(minimum)s.")
-            % {"minimum": cents_format(event.minimum_gift_cents, event.currency)},
+            % {"minimum": cents_format(minimum, event.currency)},
             code="too_small",
         )
-    if amount_cents > settings.DONATION_MAX_CENTS:
+    if amount_cents > event.maximum_gift_cents:
         raise ValidationError(
             _("For gifts over %(maximum)s, please contact the organizers.")
-            % {"maximum": cents_format(settings.DONATION_MAX_CENTS, event.currency)},
+            % {"maximum": cents_format(event.maximum_gift_cents, event.currency)},
             code="too_large",
         )
-    _designation_check(event=event, designated_to=designated_to)
+    designation_check(event=event, designated_to=designated_to)
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,6 @@ def donation_start(
     donor_email: str,
     anonymous: bool,
     language: str,
-    client_ip: str,
     now: dt.datetime,
     success_url: str,
     cancel_url: str,
@@ -121,11 +125,6 @@ def donation_start(
     success_url, cancel_url and demo_pay_url may contain {token}: the donation's public token.
     """
     _gift_validate(event=event, amount_cents=amount_cents, designated_to=designated_to)
-    if not ratelimit.donation_start_allowed(client_ip=client_ip, event_id=event.pk):
-        raise ValidationError(
-            _("Too many gifts were started from here in a short time. Please wait a few minutes."),
-            code="rate_limited",
-        )
     total = donation_total_cents(event=event, amount_cents=amount_cents, cover_fee=cover_fee)
     with transaction.atomic():
         donation = Donation.objects.create(
@@ -134,6 +133,8 @@ def donation_start(
             amount_cents=amount_cents,
             fee_cents=total - amount_cents,
             currency=event.currency,
+            fee_bp=event.card_fee_bp,
+            fee_fixed_cents=event.card_fee_fixed_cents,
             designated_to=designated_to,
             corner=attribution.corner,
             shift=attribution.shift,
@@ -145,6 +146,9 @@ def donation_start(
             created_at=now,
         )
         donation.volunteers.set(attribution.volunteers)
+        # Checked again now that the insert holds a share lock on the event row: partner shares
+        # cannot change under this gift any more, and a change committed just before is seen.
+        designation_check(event=event, designated_to=designated_to)
     description = _("Gift to %(title)s") % {"title": event.title}
     token = donation.public_token
     # The external call happens outside any transaction: a slow Stripe never holds a lock.

@@ -1,67 +1,87 @@
-"""The ledger: what each gift brings to (or takes from) the pool, written exactly once."""
+"""The ledger: what each gift brings to (or takes from) the pool.
+
+`ledger_settle` is the only writer. Under the donation's row lock (the caller holds it) it
+computes, from the donation's merged state alone, what each kind of entry must add up to — the
+net when paid (fee adjustments when Stripe's actual fee replaces the estimate), minus every
+refunded cent, minus what a lost dispute took back, minus a voided gift — and writes one entry
+for each difference. Facts only grow, so every order of Stripe's events ends with the same
+sums. Keys are "gift", then "<kind>-<n>" (n counts the donation's entries): unique per
+donation, so the database refuses a repeat, and nothing here swallows that refusal.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
-from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 
 from donations.models import Donation, LedgerEntry
-from donations.services.states import DISPUTE_LOST
+from donations.services.states import DISPUTE_LOST, S
 from events.money import fee_estimate_cents
 
-logger = logging.getLogger(__name__)
+K = LedgerEntry.Kind
 
 
-def _ledger(
-    donation: Donation, *, kind: str, key: str, amount_cents: int, now: dt.datetime
-) -> None:
-    """Write a ledger entry once (the unique key makes a repeat a no-op)."""
-    try:
-        with transaction.atomic():
+def processor_fee_estimate(donation: Donation) -> int:
+    """The processor's fee on a card charge, from the rule the gift was given under."""
+    if donation.method != Donation.Method.CARD:
+        return 0
+    return fee_estimate_cents(
+        donation.total_cents, fee_bp=donation.fee_bp, fixed_cents=donation.fee_fixed_cents
+    )
+
+
+def net_cents(donation: Donation) -> int:
+    """What reaches the pool from a gift: the charge less the processor's fee (Stripe's actual
+    fee once known, else the estimate); cash and checks arrive whole."""
+    if donation.method != Donation.Method.CARD:
+        return donation.total_cents
+    fee = donation.processor_fee_cents
+    return donation.total_cents - (processor_fee_estimate(donation) if fee is None else fee)
+
+
+def ledger_targets(donation: Donation) -> dict[str, int]:
+    """What each kind of entry must add up to for the donation as it now stands."""
+    if donation.succeeded_at is None:
+        return {}
+    lost = donation.dispute_status in DISPUTE_LOST
+    return {
+        K.GIFT: net_cents(donation),  # the first entry; later differences are K.FEE
+        K.REFUND: -donation.refunded_cents,
+        K.DISPUTE: -(donation.total_cents - donation.refunded_cents) if lost else 0,
+        K.VOID: -net_cents(donation) if donation.status == S.VOIDED else 0,
+    }
+
+
+def ledger_settle(donation: Donation, *, now: dt.datetime) -> list[LedgerEntry]:
+    """Bring the donation's ledger to what its state says; returns the entries written."""
+    rows = (
+        LedgerEntry.objects.filter(donation=donation)
+        .values("kind")
+        .annotate(total=Sum("amount_cents"), n=Count("id"))
+    )
+    recorded = {row["kind"]: row["total"] for row in rows}
+    count = sum(row["n"] for row in rows)
+    written: list[LedgerEntry] = []
+
+    def write(kind: str, key: str, amount_cents: int) -> None:
+        nonlocal count
+        count += 1
+        written.append(
             LedgerEntry.objects.create(
                 donation=donation, kind=kind, key=key, amount_cents=amount_cents, created_at=now
             )
-    except IntegrityError:
-        pass
+        )
 
-
-def _ledger_target(donation: Donation) -> int:
-    """What the ledger must add up to for a paid gift, from its merged state alone.
-
-    The net, less every refunded cent; a lost dispute takes back whatever was not refunded.
-    Facts only grow, so the target only falls, and each adjustment is keyed by the target it
-    reaches: any order of events writes the same entries.
-    """
-    target = _net_cents(donation) - donation.refunded_cents
-    if donation.dispute_status in DISPUTE_LOST:
-        target -= donation.total_cents - donation.refunded_cents
-    return target
-
-
-def _ledger_settle(donation: Donation, *, now: dt.datetime) -> None:
-    recorded = LedgerEntry.objects.filter(donation=donation).aggregate(s=Sum("amount_cents"))["s"]
-    change = _ledger_target(donation) - (recorded or 0)
-    if change == 0:
-        return
-    lost = donation.dispute_status in DISPUTE_LOST
-    _ledger(
-        donation,
-        kind=LedgerEntry.Kind.DISPUTE if lost else LedgerEntry.Kind.REFUND,
-        key=f"settle-to-{_ledger_target(donation)}",
-        amount_cents=change,
-        now=now,
-    )
-
-
-def _net_cents(donation: Donation) -> int:
-    """What reaches the pool: the charge less the processor's fee (estimated from the event)."""
-    if donation.method != Donation.Method.CARD:
-        return donation.total_cents
-    event = donation.event
-    fee = fee_estimate_cents(
-        donation.total_cents, fee_bp=event.card_fee_bp, fixed_cents=event.card_fee_fixed_cents
-    )
-    return donation.total_cents - fee
+    for kind, target in ledger_targets(donation).items():
+        if kind == K.GIFT:
+            if K.GIFT not in recorded:
+                write(K.GIFT, "gift", target)
+                recorded[K.GIFT] = target
+            change = target - recorded[K.GIFT] - recorded.get(K.FEE, 0)
+            kind = K.FEE
+        else:
+            change = target - recorded.get(kind, 0)
+        if change:
+            write(kind, f"{kind}-{count + 1}", change)
+    return written

@@ -1,46 +1,48 @@
-"""Refunds of card gifts through Stripe."""
+"""Refunds of card gifts through Stripe, one at a time per gift.
+
+A refund is claimed first: one UPDATE sets the gift's refund_claimed_until, only if nobody else
+holds the claim and the gift still shows what the organizer's page showed (refunded_seen). The
+Stripe call happens with the claim held and no database lock; the idempotency key is built from
+what the page showed, so a double click, a retried request or a second organizer on the same
+page can never refund twice (a different amount under the same key is refused by Stripe). The
+refund Stripe returns is recorded at once; Stripe's refund events later confirm it, or report
+that it failed. A worker that dies mid-call leaves a claim that expires by itself.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 
+import stripe
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from donations import stripe_api
-from donations.models import Donation
+from donations.models import Donation, Refund
 from donations.services.payments import Facts, donation_observe
 from events.money import cents_format
+from volunteers.models import User
 
 logger = logging.getLogger(__name__)
 
+# Longer than a Stripe call can take (stripe_api.TIMEOUT_SECONDS, with its retries).
+REFUND_CLAIM = dt.timedelta(minutes=5)
 
-# --- Refunds ------------------------------------------------------------------------------------
 
-
-def donation_refund(
-    *, donation: Donation, amount_cents: int, refunded_seen: int, now: dt.datetime
-) -> Donation:
-    """Refund part or all of a card gift through Stripe; records change when Stripe confirms.
-
-    refunded_seen is what the organizer's page showed as refunded: a different value means the
-    gift changed meanwhile (refused), and the idempotency key is built from it, so a double
-    click or a retry of the same request never refunds twice. Stripe's webhook
-    (charge.refunded) confirms; the payment is also read back at once, so the page shows the
-    refund even where webhooks are slow (or, with localstripe, missing).
-    """
-    donation = Donation.objects.get(pk=donation.pk)
+def _refund_check(donation: Donation, *, amount_cents: int, refunded_seen: int) -> None:
+    if donation.method != Donation.Method.CARD or donation.succeeded_at is None:
+        raise ValidationError(_("Only a completed card gift can be refunded."), code="not_card")
+    if not donation.stripe_payment_intent_id:
+        raise ValidationError(_("This gift has no card payment to refund."), code="no_payment")
     if donation.refunded_cents != refunded_seen:
         raise ValidationError(
             _("This gift changed since the page was loaded; check it and try again."),
             code="stale",
         )
-    if donation.method != Donation.Method.CARD or donation.succeeded_at is None:
-        raise ValidationError(_("Only a completed card gift can be refunded."), code="not_card")
-    if not donation.stripe_payment_intent_id:
-        raise ValidationError(_("This gift has no card payment to refund."), code="no_payment")
-    refundable = donation.total_cents - donation.refunded_cents
+    refundable = donation.total_cents - refunded_seen
     if not 1 <= amount_cents <= refundable:
         raise ValidationError(
             _("You can refund between %(min)s and %(max)s.")
@@ -50,24 +52,70 @@ def donation_refund(
             },
             code="amount",
         )
-    try:
-        stripe_api.refund_create(
-            payment_intent_id=donation.stripe_payment_intent_id,
-            amount_cents=amount_cents,
-            donation_id=donation.pk,
-            refunded_so_far=refunded_seen,
+
+
+def donation_refund_check(*, donation: Donation, amount_cents: int, refunded_seen: int) -> None:
+    """What the confirmation page checks before asking "refund this?"; raises if it cannot."""
+    _refund_check(donation, amount_cents=amount_cents, refunded_seen=refunded_seen)
+
+
+def donation_refund(
+    *, donation: Donation, amount_cents: int, refunded_seen: int, by: User, now: dt.datetime
+) -> Donation:
+    """Refund part or all of a card gift through Stripe, once.
+
+    refunded_seen is what the organizer's page showed as refunded; a gift that changed since,
+    or whose refund someone else is making right now, is refused with a message to reload.
+    """
+    donation = Donation.objects.get(pk=donation.pk)
+    _refund_check(donation, amount_cents=amount_cents, refunded_seen=refunded_seen)
+    claimed = (
+        Donation.objects.filter(pk=donation.pk, refunded_cents=refunded_seen)
+        .filter(Q(refund_claimed_until__isnull=True) | Q(refund_claimed_until__lt=now))
+        .update(refund_claimed_until=now + REFUND_CLAIM)
+    )
+    if not claimed:
+        raise ValidationError(
+            _(
+                "Someone else is refunding this gift right now, or it changed since the page "
+                "was loaded. Reload the page and check it before trying again."
+            ),
+            code="busy",
         )
-    except stripe_api.stripe.StripeError as error:
+    try:
+        refund = stripe_api.refund_create(
+            payment_intent_id=donation.stripe_payment_intent_id or "",
+            amount_cents=amount_cents,
+            idempotency_key=f"donation-{donation.pk}-refund-after-{refunded_seen}",
+            metadata=stripe_api.metadata(donation_id=donation.pk, event_slug=donation.event.slug),
+        )
+    except stripe.StripeError as error:
+        Donation.objects.filter(pk=donation.pk).update(refund_claimed_until=None)
         raise ValidationError(
             _("Stripe did not accept the refund: %(reason)s")
             % {"reason": error.user_message or error},
             code="gateway",
         ) from error
-    try:
-        refunded = stripe_api.payment_refunded_cents(donation.stripe_payment_intent_id)
-    except stripe_api.stripe.StripeError:
-        logger.warning("refund of donation %s sent; reading it back failed", donation.pk)
-        return donation  # Stripe's charge.refunded webhook will record it
-    return donation_observe(
-        donation_id=donation.pk, facts=Facts(paid=True, refunded_cents=refunded), now=now
-    )
+    with transaction.atomic():
+        donation = donation_observe(
+            donation_id=donation.pk, facts=Facts(paid=True, refunds=[refund]), now=now
+        )
+        Refund.objects.filter(stripe_refund_id=refund.stripe_refund_id).update(requested_by=by)
+        Donation.objects.filter(pk=donation.pk).update(refund_claimed_until=None)
+    return Donation.objects.get(pk=donation.pk)
+
+
+@transaction.atomic
+def refund_failure_handle(*, refund: Refund, by: User, note: str, now: dt.datetime) -> Refund:
+    """A refund that failed (the donor's card was closed, say) was dealt with another way; the
+    note says how. It leaves the gift's attention list."""
+    refund = Refund.objects.select_for_update().get(pk=refund.pk)
+    if refund.status not in (Refund.Status.FAILED, Refund.Status.CANCELED):
+        raise ValidationError(
+            _("Only a failed refund can be marked as handled."), code="not_failed"
+        )
+    if not note.strip():
+        raise ValidationError(_("Say how the donor was reached."), code="note")
+    refund.handled_at, refund.handled_by, refund.handled_note = now, by, note.strip()[:300]
+    refund.save(update_fields=["handled_at", "handled_by", "handled_note"])
+    return refund

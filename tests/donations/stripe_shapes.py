@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from donations.models import Donation
+from donations import stripe_api
 from donations.stripe_api import LOCAL_WEBHOOK_SECRET
 
 FIXTURES = Path(__file__).parent / "stripe_fixtures" / "fixtures3.json"
@@ -31,6 +32,11 @@ def shape(kind: str, **fields: Any) -> dict[str, Any]:
     return obj
 
 
+def ours(donation: Donation) -> dict[str, str]:
+    """The metadata this site puts on a gift's PaymentIntent (Stripe copies it to the charge)."""
+    return stripe_api.metadata(donation_id=donation.pk, event_slug=donation.event.slug)
+
+
 def payment_intent(donation: Donation, *, status: str = "succeeded", **fields: Any) -> dict:
     values: dict[str, Any] = {
         "id": donation.stripe_payment_intent_id,
@@ -39,26 +45,51 @@ def payment_intent(donation: Donation, *, status: str = "succeeded", **fields: A
         "currency": donation.currency,
         "status": status,
         "latest_charge": f"ch_{donation.pk}",
-        "metadata": {"donation_id": str(donation.pk)},
+        "metadata": ours(donation),
     }
     return shape("payment_intent", **{**values, **fields})
 
 
-def charge(donation: Donation, *, refunded_cents: int = 0) -> dict:
-    return shape(
-        "charge",
-        id=f"ch_{donation.pk}",
-        amount=donation.total_cents,
-        amount_captured=donation.total_cents,
-        amount_refunded=refunded_cents,
-        refunded=refunded_cents >= donation.total_cents,
-        currency=donation.currency,
-        paid=True,
-        captured=True,
-        status="succeeded",
-        payment_intent=donation.stripe_payment_intent_id,
-        metadata={},
-    )
+def refund(
+    donation: Donation,
+    amount_cents: int,
+    *,
+    number: int = 1,
+    status: str = "succeeded",
+    **fields: Any,
+) -> dict:
+    """Stripe's refund object: the donation's refund number `number` of amount_cents."""
+    values: dict[str, Any] = {
+        "id": f"re_{donation.pk}_{number}",
+        "amount": amount_cents,
+        "charge": f"ch_{donation.pk}",
+        "payment_intent": donation.stripe_payment_intent_id,
+        "currency": donation.currency,
+        "status": status,
+        "metadata": ours(donation),
+    }
+    return shape("refund", **{**values, **fields})
+
+
+def charge(donation: Donation, *refund_amounts: int, **fields: Any) -> dict:
+    """The gift's charge, with its refunds (each amount one refund, numbered from 1) listed."""
+    refunds = [refund(donation, amount, number=n) for n, amount in enumerate(refund_amounts, 1)]
+    refunded = sum(refund_amounts)
+    values: dict[str, Any] = {
+        "id": f"ch_{donation.pk}",
+        "amount": donation.total_cents,
+        "amount_captured": donation.total_cents,
+        "amount_refunded": refunded,
+        "refunded": refunded >= donation.total_cents,
+        "refunds": {"object": "list", "data": refunds, "has_more": False, "url": "/v1/refunds"},
+        "currency": donation.currency,
+        "paid": True,
+        "captured": True,
+        "status": "succeeded",
+        "payment_intent": donation.stripe_payment_intent_id,
+        "metadata": ours(donation),
+    }
+    return shape("charge", **{**values, **fields})
 
 
 def dispute(donation: Donation, *, status: str) -> dict:
@@ -80,7 +111,7 @@ def checkout_session_expired(donation: Donation) -> dict:
         status="expired",
         payment_status="unpaid",
         payment_intent=None,
-        metadata={"donation_id": str(donation.pk)},
+        metadata=ours(donation),
     )
 
 

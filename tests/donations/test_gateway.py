@@ -17,7 +17,7 @@ from django.test import Client, override_settings
 from donations import stripe_api
 from donations.models import Donation
 from tests.donations import stripe_shapes as shapes
-from tests.factories import BucketFactory, CardDonationFactory, published_event
+from tests.factories import BucketFactory, CardDonationFactory, UserFactory, published_event
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def stripe_live(monkeypatch) -> RecordingTransport:
         id="cs_test_recorded",
         url="https://checkout.stripe.com/c/pay/cs_test_recorded",
     )
-    refund = shapes.shape("refund", id="re_test_recorded")
+    refund = shapes.shape("refund", id="re_test_recorded", amount=1000, status="succeeded")
     intent = shapes.shape("payment_intent", latest_charge="ch_test_recorded")
     charge = shapes.shape("charge", id="ch_test_recorded", amount_refunded=1000)
     transport = RecordingTransport(
@@ -92,12 +92,14 @@ def test_giving_opens_a_checkout_session_with_the_donation_in_its_metadata(
     assert params["customer_email"] == "ana@example.org"
     assert params["line_items[0][price_data][unit_amount]"] == str(donation.total_cents) == "2606"
     assert params["line_items[0][price_data][currency]"] == "usd"
-    assert params["payment_intent_data[metadata][donation_id]"] == str(donation.pk)
-    assert params["metadata[donation_id]"] == str(donation.pk)
+    for prefix in ("payment_intent_data[metadata]", "metadata"):
+        assert params[f"{prefix}[pledgeday_donation_id]"] == str(donation.pk)
+        assert params[f"{prefix}[pledgeday_event]"] == event.slug
+        assert params[f"{prefix}[pledgeday_instance]"] == "127.0.0.1:8000"
     assert params["success_url"].endswith(f"/give/thanks/{donation.public_token}/")
 
 
-def test_a_refund_is_sent_with_a_step_idempotency_key_and_read_back(
+def test_a_refund_is_sent_with_a_key_from_what_the_page_showed_and_recorded_at_once(
     stripe_live: RecordingTransport,
 ) -> None:
     from django.utils import timezone
@@ -106,19 +108,25 @@ def test_a_refund_is_sent_with_a_step_idempotency_key_and_read_back(
 
     donation = CardDonationFactory(stripe_payment_intent_id="pi_test_000001")
     Donation.objects.filter(pk=donation.pk).update(status="succeeded", succeeded_at=timezone.now())
+    organizer = UserFactory()
     result = services.donation_refund(
-        donation=donation, amount_cents=1000, refunded_seen=0, now=timezone.now()
+        donation=donation, amount_cents=1000, refunded_seen=0, by=organizer, now=timezone.now()
     )
-    refund_call = stripe_live.requests[0]
+    (refund_call,) = stripe_live.requests
     assert (refund_call["method"], refund_call["path"]) == ("post", "/v1/refunds")
     assert refund_call["params"] == {
         "payment_intent": "pi_test_000001",
         "amount": "1000",
-        "metadata[donation_id]": str(donation.pk),
+        "metadata[pledgeday_donation_id]": str(donation.pk),
+        "metadata[pledgeday_event]": donation.event.slug,
+        "metadata[pledgeday_instance]": "127.0.0.1:8000",
     }
-    assert refund_call["headers"]["Idempotency-Key"] == f"donation-{donation.pk}-refund-0-1000"
+    # From what the page showed (nothing refunded yet), not from the amount typed.
+    assert refund_call["headers"]["Idempotency-Key"] == f"donation-{donation.pk}-refund-after-0"
     assert result.status == Donation.Status.PARTIALLY_REFUNDED
     assert result.refunded_cents == 1000
+    (refund,) = result.refunds.all()
+    assert (refund.stripe_refund_id, refund.requested_by) == ("re_test_recorded", organizer)
 
 
 def test_a_refund_larger_than_what_is_left_is_refused_before_stripe(
@@ -133,6 +141,10 @@ def test_a_refund_larger_than_what_is_left_is_refused_before_stripe(
     Donation.objects.filter(pk=donation.pk).update(status="succeeded", succeeded_at=timezone.now())
     with pytest.raises(ValidationError):
         services.donation_refund(
-            donation=donation, amount_cents=2501, refunded_seen=0, now=timezone.now()
+            donation=donation,
+            amount_cents=2501,
+            refunded_seen=0,
+            by=UserFactory(),
+            now=timezone.now(),
         )
     assert stripe_live.requests == []

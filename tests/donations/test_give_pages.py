@@ -167,9 +167,20 @@ def test_the_bucket_of_a_draft_event_is_not_found(client: Client) -> None:
     assert client.get(give_url(bucket)).status_code == 404
 
 
-def test_the_bucket_of_a_closed_event_is_not_found(client: Client, bucket: Bucket) -> None:
+def test_the_bucket_of_a_closed_event_points_to_the_partners_and_the_hotline(
+    client: Client, bucket: Bucket
+) -> None:
     Event.objects.filter(pk=bucket.event_id).update(status=Event.Status.CLOSED)
-    assert client.get(give_url(bucket)).status_code == 404
+    response = client.get(give_url(bucket))
+    assert response.status_code == 410
+    page = text(response)
+    assert "is over" in page
+    assert "1-888-373-7888" in page
+    for partner in bucket.event.partners.select_related("organization"):
+        assert partner.organization.name in page
+    assert 'name="preset"' not in response.content.decode()
+    assert client.post(give_url(bucket), {"preset": "2500"}).status_code == 410
+    assert not Donation.objects.exists()
 
 
 # --- Starting a gift ------------------------------------------------------------------------------
@@ -275,7 +286,7 @@ def test_a_custom_amount_below_the_events_minimum_is_refused(
 def test_a_custom_amount_above_the_online_maximum_is_refused(
     client: Client, bucket: Bucket, stripe_live: RecordingTransport
 ) -> None:
-    too_much = settings.DONATION_MAX_CENTS + 1
+    too_much = bucket.event.maximum_gift_cents + 1
     response = give(client, bucket, {"custom": f"{too_much // 100}.{too_much % 100:02d}"})
     assert response.status_code == 400
     assert "please contact the organizers" in text(response)
@@ -285,7 +296,7 @@ def test_a_custom_amount_above_the_online_maximum_is_refused(
 def test_the_online_maximum_itself_is_accepted(
     client: Client, bucket: Bucket, stripe_live: RecordingTransport
 ) -> None:
-    most = settings.DONATION_MAX_CENTS
+    most = bucket.event.maximum_gift_cents
     response = give(client, bucket, {"custom": f"{most // 100}.{most % 100:02d}"})
     assert response.status_code == 303
     assert Donation.objects.get().amount_cents == most

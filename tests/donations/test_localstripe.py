@@ -16,7 +16,7 @@ from django.test import Client
 
 from donations.models import Donation, LedgerEntry, StripeEvent
 from events.models import Bucket
-from tests.factories import BucketFactory, published_event, volunteer
+from tests.factories import BucketFactory, UserFactory, published_event, volunteer
 from tests.support.localstripe import register_webhook, wait_for
 from volunteers import services as volunteer_services
 
@@ -66,7 +66,7 @@ def test_a_qr_gift_paid_on_the_demo_page_arrives_by_localstripes_signed_webhook(
     assert "1-888-373-7888" in thanks
 
 
-def test_a_refund_through_localstripe_is_read_back(localstripe: str, live_server) -> None:
+def test_a_refund_through_localstripe_is_recorded_at_once(localstripe: str, live_server) -> None:
     from django.utils import timezone
 
     from donations import services
@@ -79,7 +79,10 @@ def test_a_refund_through_localstripe_is_read_back(localstripe: str, live_server
     client.post(f"/give/demo-pay/{donation.public_token}/")
     assert wait_for(lambda: Donation.objects.get(pk=donation.pk).status == "succeeded")
     result = services.donation_refund(
-        donation=donation, amount_cents=2000, refunded_seen=0, now=timezone.now()
+        donation=donation, amount_cents=2000, refunded_seen=0, by=UserFactory(), now=timezone.now()
     )
     assert result.status == Donation.Status.PARTIALLY_REFUNDED
     assert result.refunded_cents == 2000
+    (refund,) = result.refunds.all()
+    assert refund.stripe_refund_id.startswith("re_")
+    assert (refund.amount_cents, refund.status) == (2000, "succeeded")

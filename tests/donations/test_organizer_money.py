@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from donations import stripe_api
 from donations.models import CashCount, Donation, LedgerEntry
-from events.models import Event
+from events.models import Event, Membership
 from tests.factories import (
     BucketFactory,
     CardDonationFactory,
@@ -75,6 +75,12 @@ def witness(event: Event) -> User:
     return MembershipFactory(event=event).user
 
 
+@pytest.fixture
+def finance(event: Event) -> User:
+    """A finance organizer: refunds, voids and parked payments are theirs (and leads')."""
+    return MembershipFactory(event=event, role=Membership.Role.FINANCE).user
+
+
 def text(response: HttpResponse) -> str:
     return response.content.decode()
 
@@ -102,11 +108,18 @@ def count_url(assignment: BucketAssignment) -> str:
     return f"/organize/buckets/{assignment.pk}/count/"
 
 
+def page_token(page: str) -> str:
+    """The one-time token a money form carries (posting it twice records once)."""
+    found = re.search(r'name="submission_token" value="([^"]+)"', page)
+    assert found, "the form has no submission token"
+    return found.group(1)
+
+
 def count(client: Client, assignment: BucketAssignment, amount: str, witness: User) -> HttpResponse:
     """As a browser would: load the page (it names the count it shows, if any), then post."""
     page = client.get(count_url(assignment)).content.decode()
     shown = re.search(r'name="corrects" value="(\d+)"', page)
-    data = {"amount": amount, "witnessed_by": str(witness.pk)}
+    data = {"amount": amount, "witnessed_by": str(witness.pk), "submission_token": page_token(page)}
     if shown:
         data["corrects"] = shown.group(1)
     return client.post(count_url(assignment), data)
@@ -116,9 +129,9 @@ def test_posting_the_same_count_page_twice_does_not_correct_silently(
     client: Client, assignment: BucketAssignment, organizer: User, witness: User
 ) -> None:
     client.force_login(organizer)
-    data = {"amount": "40.00", "witnessed_by": str(witness.pk)}
+    data = {"amount": "40.00", "witnessed_by": str(witness.pk), "submission_token": "a" * 32}
     assert client.post(count_url(assignment), data).status_code == 302
-    again = client.post(count_url(assignment), data)
+    again = client.post(count_url(assignment), {**data, "submission_token": "b" * 32})
     assert again.status_code == 200
     assert "already counted" in again.content.decode()
     assert CashCount.objects.count() == 1
@@ -264,7 +277,9 @@ def test_a_volunteer_cannot_count_a_bucket(
 ) -> None:
     holder = assignment.holders.first()
     client.force_login(holder)
-    assert count(client, assignment, "123.45", witness).status_code == 403
+    assert client.get(count_url(assignment)).status_code == 403
+    data = {"amount": "123.45", "witnessed_by": str(witness.pk), "submission_token": "a" * 32}
+    assert client.post(count_url(assignment), data).status_code == 403
     assert not CashCount.objects.exists()
 
 
@@ -351,6 +366,12 @@ def check_url(event: Event) -> str:
     return f"/organize/{event.slug}/checks/new/"
 
 
+def post_check(client: Client, event: Event, data: dict[str, str]) -> HttpResponse:
+    """As a browser would: load the form (for its one-time token), then post it."""
+    token = page_token(client.get(check_url(event)).content.decode())
+    return client.post(check_url(event), {"submission_token": token, **data})
+
+
 CHECK = {
     "amount": "250.00",
     "donor_name": "Ana Díaz",
@@ -363,7 +384,7 @@ def test_a_check_is_recorded_as_a_succeeded_check_gift(
     client: Client, event: Event, organizer: User
 ) -> None:
     client.force_login(organizer)
-    response = client.post(check_url(event), CHECK)
+    response = post_check(client, event, CHECK)
     assert response.status_code == 302
     assert response["Location"] == f"/organize/{event.slug}/donations/"
     gift = Donation.objects.get()
@@ -378,7 +399,7 @@ def test_a_check_sends_a_receipt_naming_the_fiscal_host_tax_id_and_check_number(
 ) -> None:
     client.force_login(organizer)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(check_url(event), CHECK)
+        post_check(client, event, CHECK)
     (receipt,) = mailoutbox
     assert receipt.to == ["ana@example.org"]
     assert event.fiscal_host.tax_id in receipt.body
@@ -391,7 +412,7 @@ def test_a_check_without_its_number_is_a_form_error(
     client: Client, event: Event, organizer: User
 ) -> None:
     client.force_login(organizer)
-    response = client.post(check_url(event), {**CHECK, "check_number": ""})
+    response = post_check(client, event, {**CHECK, "check_number": ""})
     assert response.status_code == 200
     assert response.context["form"].errors["check_number"]
     assert not Donation.objects.exists()
@@ -423,10 +444,10 @@ def test_a_refund_by_a_volunteer_is_forbidden(
 
 
 def test_a_refund_larger_than_what_is_left_is_refused_without_calling_stripe(
-    client: Client, event: Event, organizer: User, stripe_live: RecordingTransport
+    client: Client, event: Event, finance: User, stripe_live: RecordingTransport
 ) -> None:
     donation = paid_card_gift(event)
-    client.force_login(organizer)
+    client.force_login(finance)
     response = client.post(
         refund_url(donation), {"amount": "25.01", "refunded_seen": "0"}, follow=True
     )
@@ -438,11 +459,11 @@ def test_a_refund_larger_than_what_is_left_is_refused_without_calling_stripe(
 
 
 def test_a_refund_from_a_stale_page_is_refused_without_calling_stripe(
-    client: Client, event: Event, organizer: User, stripe_live: RecordingTransport
+    client: Client, event: Event, finance: User, stripe_live: RecordingTransport
 ) -> None:
     donation = paid_card_gift(event)
     Donation.objects.filter(pk=donation.pk).update(refunded_cents=500)
-    client.force_login(organizer)
+    client.force_login(finance)
     response = client.post(
         refund_url(donation), {"amount": "5.00", "refunded_seen": "0"}, follow=True
     )
@@ -451,10 +472,10 @@ def test_a_refund_from_a_stale_page_is_refused_without_calling_stripe(
 
 
 def test_an_unpaid_card_gift_cannot_be_refunded(
-    client: Client, event: Event, organizer: User, stripe_live: RecordingTransport
+    client: Client, event: Event, finance: User, stripe_live: RecordingTransport
 ) -> None:
     donation = CardDonationFactory(event=event)
-    client.force_login(organizer)
+    client.force_login(finance)
     response = client.post(
         refund_url(donation), {"amount": "5.00", "refunded_seen": "0"}, follow=True
     )

@@ -109,7 +109,7 @@ def test_the_status_scan_turns_started_published_events_live() -> None:
     )
     draft = EventFactory()
     changed = services.events_advance_status(now=started.starts_at + dt.timedelta(minutes=1))
-    assert changed == 1
+    assert changed == {"live": 1, "closed": 0}
     assert Event.objects.get(pk=started.pk).status == Event.Status.LIVE
     assert Event.objects.get(pk=upcoming.pk).status == Event.Status.PUBLISHED
     assert Event.objects.get(pk=draft.pk).status == Event.Status.DRAFT
@@ -119,4 +119,27 @@ def test_the_status_scan_is_harmless_when_run_again() -> None:
     event = published_event()
     now = event.starts_at + dt.timedelta(minutes=1)
     services.events_advance_status(now=now)
-    assert services.events_advance_status(now=now) == 0
+    assert services.events_advance_status(now=now) == {"live": 0, "closed": 0}
+
+
+def test_the_status_scan_closes_events_once_their_grace_period_has_passed() -> None:
+    event = published_event()  # ends at 19:00; a grace of 24 hours by default
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.LIVE)
+    draft = EventFactory(ends_at=event.ends_at)
+    just_before = event.ends_at + dt.timedelta(hours=24) - dt.timedelta(seconds=1)
+    assert services.events_advance_status(now=just_before) == {"live": 0, "closed": 0}
+    after = event.ends_at + dt.timedelta(hours=24)
+    assert services.events_advance_status(now=after) == {"live": 0, "closed": 1}
+    closed = Event.objects.get(pk=event.pk)
+    assert (closed.status, closed.closed_at) == (Event.Status.CLOSED, after)
+    assert Event.objects.get(pk=draft.pk).status == Event.Status.DRAFT
+    assert services.events_advance_status(now=after) == {"live": 0, "closed": 0}
+
+
+def test_an_event_sets_its_own_grace_period() -> None:
+    event = published_event(grace_hours=2)
+    assert services.events_advance_status(now=event.ends_at + dt.timedelta(hours=2)) == {
+        "live": 1,
+        "closed": 1,
+    }
+    assert Event.objects.get(pk=event.pk).status == Event.Status.CLOSED
