@@ -1,7 +1,8 @@
 """Organizer pages of the volunteer side: dashboard, rosters, the staging table, shift planning.
 
-Only people who organize the event (events.permissions) reach these pages; contact details of
-volunteers appear nowhere else.
+Every view goes through events.permissions.organizer_view: only people who organize the event
+reach these pages; contact details of volunteers appear nowhere else. The loaders below read the
+object a URL names together with its pledge day in one query, and answer 404 when there is none.
 """
 
 from __future__ import annotations
@@ -9,41 +10,54 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from events import services as event_services
 from events.models import Event, Shift
-from events.permissions import user_can_organize_event
+from events.permissions import event_by_slug, organizer_view, user_can_organize_event
 from volunteers import selectors, services
 from volunteers.auth import signed_in_user
 from volunteers.forms import BulkShiftsForm, CopyShiftsForm, HandOutForm
 from volunteers.models import BucketAssignment, Signup
 
-
-def _organized_event(request: HttpRequest, slug: str) -> Event:
-    event = get_object_or_404(Event, slug=slug)
-    if not user_can_organize_event(request.user, event):
-        raise PermissionDenied
-    return event
+# --- Loaders: the object a URL names, and its pledge day (404 when there is none) -----------
 
 
-def _organized_shift(request: HttpRequest, shift_id: int) -> Shift:
-    shift = get_object_or_404(Shift.objects.select_related("corner__event"), pk=shift_id)
-    if not user_can_organize_event(request.user, shift.corner.event):
-        raise PermissionDenied
-    return shift
+def shift_by_id(shift_id: int) -> tuple[Shift, Event]:
+    shift = Shift.objects.select_related("corner__event").filter(pk=shift_id).first()
+    if shift is None:
+        raise Http404
+    return shift, shift.corner.event
 
 
-@login_required
+def signup_by_id(signup_id: int) -> tuple[Signup, Event]:
+    signup = (
+        Signup.objects.select_related("user", "shift__corner__event").filter(pk=signup_id).first()
+    )
+    if signup is None:
+        raise Http404
+    return signup, signup.shift.corner.event
+
+
+def bucket_assignment_by_id(assignment_id: int) -> tuple[BucketAssignment, Event]:
+    assignment = (
+        BucketAssignment.objects.select_related("bucket", "shift__corner__event")
+        .filter(pk=assignment_id)
+        .first()
+    )
+    if assignment is None:
+        raise Http404
+    return assignment, assignment.shift.corner.event
+
+
+@organizer_view(user_can_organize_event, load=event_by_slug)
 @require_GET
-def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    event = _organized_event(request, slug)
+def dashboard(request: HttpRequest, event: Event) -> HttpResponse:
     shifts = selectors.event_dashboard_shifts(event=event)
     return render(
         request,
@@ -57,10 +71,9 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
+@organizer_view(user_can_organize_event, load=event_by_slug)
 @require_POST
-def auto_assign(request: HttpRequest, slug: str) -> HttpResponse:
-    event = _organized_event(request, slug)
+def auto_assign(request: HttpRequest, event: Event) -> HttpResponse:
     placed = services.event_auto_assign(event=event, now=timezone.now())
     waiting = selectors.event_pool_waiting(event=event).count()
     messages.success(
@@ -92,10 +105,9 @@ def _shift_planning(
     )
 
 
-@login_required
+@organizer_view(user_can_organize_event, load=event_by_slug)
 @require_http_methods(["GET", "POST"])
-def shifts_bulk(request: HttpRequest, slug: str) -> HttpResponse:
-    event = _organized_event(request, slug)
+def shifts_bulk(request: HttpRequest, event: Event) -> HttpResponse:
     initial = {
         "day": event.starts_at.astimezone(event.tzinfo).date(),
         "first_start": "07:00",
@@ -110,21 +122,19 @@ def shifts_bulk(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
+@organizer_view(user_can_organize_event, load=event_by_slug)
 @require_http_methods(["GET", "POST"])
-def shifts_copy(request: HttpRequest, slug: str) -> HttpResponse:
-    event = _organized_event(request, slug)
+def shifts_copy(request: HttpRequest, event: Event) -> HttpResponse:
     form = CopyShiftsForm(request.POST or None, event=event)
     return _shift_planning(
         request, event, form, event_services.corner_shifts_copy, _("Copy a corner's shifts")
     )
 
 
-@login_required
+@organizer_view(user_can_organize_event, load=shift_by_id)
 @require_GET
-def shift_roster(request: HttpRequest, shift_id: int) -> HttpResponse:
+def shift_roster(request: HttpRequest, shift: Shift) -> HttpResponse:
     """The roster and the staging table of one shift, made for a phone."""
-    shift = _organized_shift(request, shift_id)
     event = shift.corner.event
     return render(
         request,
@@ -148,26 +158,23 @@ SIGNUP_ACTIONS: dict[str, Callable[[Signup], object]] = {
 }
 
 
-@login_required
+@organizer_view(user_can_organize_event, load=signup_by_id)
 @require_POST
-def signup_action(request: HttpRequest, signup_id: int, action: str) -> HttpResponse:
+def signup_action(request: HttpRequest, signup: Signup, action: str) -> HttpResponse:
     if action not in SIGNUP_ACTIONS:
         raise Http404
-    signup = get_object_or_404(Signup.objects.select_related("user"), pk=signup_id)
-    shift = _organized_shift(request, signup.shift_id)
     try:
         SIGNUP_ACTIONS[action](signup)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"{signup.user}: {_('done')}")
-    return redirect("volunteers:organize_shift", shift_id=shift.pk)
+    return redirect("volunteers:organize_shift", shift_id=signup.shift_id)
 
 
-@login_required
+@organizer_view(user_can_organize_event, load=shift_by_id)
 @require_POST
-def bucket_hand_out(request: HttpRequest, shift_id: int) -> HttpResponse:
-    shift = _organized_shift(request, shift_id)
+def bucket_hand_out(request: HttpRequest, shift: Shift) -> HttpResponse:
     form = HandOutForm(
         request.POST, buckets=selectors.event_buckets_available(event=shift.corner.event)
     )
@@ -190,15 +197,11 @@ def bucket_hand_out(request: HttpRequest, shift_id: int) -> HttpResponse:
     return redirect("volunteers:organize_shift", shift_id=shift.pk)
 
 
-@login_required
+@organizer_view(user_can_organize_event, load=bucket_assignment_by_id)
 @require_POST
-def bucket_return(request: HttpRequest, assignment_id: int) -> HttpResponse:
-    assignment = get_object_or_404(
-        BucketAssignment.objects.select_related("bucket"), pk=assignment_id
-    )
-    shift = _organized_shift(request, assignment.shift_id)
+def bucket_return(request: HttpRequest, assignment: BucketAssignment) -> HttpResponse:
     services.bucket_return(assignment=assignment, by=signed_in_user(request), now=timezone.now())
     messages.success(
         request, _("Bucket %(label)s checked back in.") % {"label": assignment.bucket.label}
     )
-    return redirect("volunteers:organize_shift", shift_id=shift.pk)
+    return redirect("volunteers:organize_shift", shift_id=assignment.shift_id)
