@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from events import services
-from events.models import Bucket, Corner, Event, EventPartner, Membership, Organization, Shift
+from events.models import Bucket, Corner, Event, EventPartner, Membership, Organization
 
 
 @admin.register(Organization)
@@ -54,6 +54,9 @@ class EventPartnerInline(admin.TabularInline):
 
 
 class CornerInline(admin.TabularInline):
+    """Corners of the event; their own pages, with their shifts, are in volunteers.admin (shift
+    writes go through volunteers.services, which keep the confirmed counts)."""
+
     model = Corner
     extra = 0
     fields = ["name", "city", "address"]
@@ -111,54 +114,6 @@ class EventAdmin(admin.ModelAdmin):
         if formset.has_changed():
             services.event_partners_replace(event=form.instance, shares=formset.shares())
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-
-
-class ShiftAdminForm(forms.ModelForm):
-    """Capacity can shrink only down to the volunteers already confirmed."""
-
-    class Meta:
-        model = Shift
-        fields = ["corner", "starts_at", "ends_at", "capacity", "min_volunteers"]
-
-    def clean_capacity(self) -> int:
-        capacity = self.cleaned_data["capacity"]
-        if self.instance.pk and capacity is not None and capacity < self.instance.confirmed_count:
-            raise ValidationError(
-                _("%(count)s volunteers are already confirmed; cancel some before lowering it.")
-                % {"count": self.instance.confirmed_count}
-            )
-        return capacity
-
-
-class ShiftInline(admin.TabularInline):
-    model = Shift
-    form = ShiftAdminForm
-    extra = 1
-    fields = ["starts_at", "ends_at", "capacity", "min_volunteers", "confirmed_count"]
-    readonly_fields = ["confirmed_count"]
-
-
-@admin.register(Corner)
-class CornerAdmin(admin.ModelAdmin):
-    list_display = ["name", "city", "event"]
-    list_filter = ["event", "city"]
-    search_fields = ["name", "city", "address"]
-    inlines = [ShiftInline]
-
-
-@admin.register(Shift)
-class ShiftAdmin(admin.ModelAdmin):
-    form = ShiftAdminForm
-    list_display = [
-        "corner",
-        "starts_at",
-        "ends_at",
-        "capacity",
-        "confirmed_count",
-        "min_volunteers",
-    ]
-    list_filter = ["corner__event", "corner__city"]
-    readonly_fields = ["confirmed_count"]
 
 
 @admin.register(Bucket)

@@ -118,6 +118,15 @@ class CopyShiftsForm(forms.Form):
         self.fields["target"].queryset = corners  # type: ignore[attr-defined]
 
 
+class ShiftCapacityForm(forms.Form):
+    """How many volunteers a shift takes, and how many make it staffed (the buddy rule)."""
+
+    capacity = forms.IntegerField(label=_("Volunteers per shift"), min_value=1, max_value=500)
+    min_volunteers = forms.IntegerField(
+        label=_("Minimum to be staffed (buddy rule)"), min_value=1, max_value=500
+    )
+
+
 class HandOutForm(forms.Form):
     bucket = forms.ModelChoiceField(label=_("Bucket"), queryset=Bucket.objects.none())
 

@@ -154,6 +154,10 @@ def shift_roster(*, shift: Shift) -> dict[str, list[Signup]]:
     return roster
 
 
+def shift_waitlisted_count(*, shift: Shift) -> int:
+    return Signup.objects.filter(shift=shift, status=Signup.Status.WAITLISTED).count()
+
+
 def shift_bucket_assignments(*, shift: Shift) -> QuerySet[BucketAssignment]:
     return (
         BucketAssignment.objects.filter(shift=shift)

@@ -18,8 +18,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from events.models import Bucket, Event, Shift
+from events.models import Bucket, Corner, Event, Shift
 from volunteers import emails
 from volunteers.models import (
     ACTIVE_SIGNUP_STATUSES,
@@ -259,6 +260,182 @@ def _promote_next(*, shift: Shift, now: dt.datetime) -> Signup | None:
     signup_id = waiting.pk
     transaction.on_commit(lambda: signup_promoted_notify.delay(signup_id))
     return waiting
+
+
+def _promote_while_room(*, shift: Shift, now: dt.datetime) -> list[Signup]:
+    """Fill free places from the waitlist, first in line first (the caller holds the lock)."""
+    promoted: list[Signup] = []
+    while shift.confirmed_count < shift.capacity:
+        signup = _promote_next(shift=shift, now=now)
+        if signup is None:
+            break
+        promoted.append(signup)
+        shift.confirmed_count += 1
+    return promoted
+
+
+# --- Shifts: creating, changing and deleting one --------------------------------------------
+
+
+def shift_changes_validate(
+    *,
+    shift: Shift | None,
+    corner: Corner,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    capacity: int,
+    min_volunteers: int,
+) -> None:
+    """Refuse values a shift cannot take, each with the reason.
+
+    `shift` is None for a new shift; for an existing one, read it fresh (the services pass the
+    locked row): its confirmed count and its sign-ups decide what may change.
+    """
+    if ends_at <= starts_at:
+        raise ValidationError(_("A shift must end after it starts."), code="order")
+    if capacity < 1:
+        raise ValidationError(_("A shift needs room for at least one volunteer."), code="capacity")
+    if not 1 <= min_volunteers <= capacity:
+        raise ValidationError(
+            _("The minimum must be at least 1 and no more than the capacity."), code="minimum"
+        )
+    if shift is not None:
+        if capacity < shift.confirmed_count:
+            raise ValidationError(
+                ngettext(
+                    "%(count)s volunteer is already confirmed: the capacity cannot be lower. "
+                    "Cancel a sign-up first.",
+                    "%(count)s volunteers are already confirmed: the capacity cannot be lower. "
+                    "Cancel some sign-ups first.",
+                    shift.confirmed_count,
+                )
+                % {"count": shift.confirmed_count},
+                code="below_confirmed",
+            )
+        moved = (corner.pk, starts_at, ends_at) != (shift.corner_id, shift.starts_at, shift.ends_at)
+        if moved and corner.event_id != shift.corner.event_id:
+            raise ValidationError(
+                _("A shift can move only to another corner of the same pledge day."),
+                code="other_event",
+            )
+        signed_up = Signup.objects.filter(shift=shift, status__in=ACTIVE_SIGNUP_STATUSES).count()
+        if moved and signed_up:
+            raise ValidationError(
+                ngettext(
+                    "%(count)s volunteer is signed up for this shift, so its corner and times "
+                    "cannot change. Create another shift instead.",
+                    "%(count)s volunteers are signed up for this shift, so its corner and times "
+                    "cannot change. Create another shift instead.",
+                    signed_up,
+                )
+                % {"count": signed_up},
+                code="has_volunteers",
+            )
+        if not moved:
+            return
+    if corner.pk is None:
+        return  # a corner being added with its shifts has none yet
+    same_time = Shift.objects.filter(corner=corner, starts_at=starts_at, ends_at=ends_at)
+    if shift is not None:
+        same_time = same_time.exclude(pk=shift.pk)
+    if same_time.exists():
+        raise ValidationError(
+            _("This corner already has a shift at exactly those times."), code="duplicate"
+        )
+
+
+@transaction.atomic
+def shift_create(
+    *,
+    corner: Corner,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    capacity: int,
+    min_volunteers: int,
+) -> Shift:
+    """One new shift on a corner (nobody is signed up yet, so there is no count to keep)."""
+    shift_changes_validate(
+        shift=None,
+        corner=corner,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+        min_volunteers=min_volunteers,
+    )
+    try:
+        with transaction.atomic():
+            return Shift.objects.create(
+                corner=corner,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                capacity=capacity,
+                min_volunteers=min_volunteers,
+            )
+    except IntegrityError as error:  # the same shift, created a moment ago by someone else
+        raise ValidationError(
+            _("This corner already has a shift at exactly those times."), code="duplicate"
+        ) from error
+
+
+@transaction.atomic
+def shift_update(
+    *,
+    shift: Shift,
+    capacity: int,
+    min_volunteers: int,
+    now: dt.datetime,
+    corner: Corner | None = None,
+    starts_at: dt.datetime | None = None,
+    ends_at: dt.datetime | None = None,
+) -> tuple[Shift, list[Signup]]:
+    """Change a shift's capacity and buddy minimum (and, while nobody is signed up, its corner
+    and times). Never writes the confirmed count: under the shift's lock the capacity may not
+    fall below it, and places a raise frees go to the waitlist in order, each person emailed.
+
+    Returns the shift as saved and the sign-ups promoted from the waitlist.
+    """
+    locked = _shift_lock(shift.pk)
+    corner = corner if corner is not None else locked.corner
+    starts_at = starts_at if starts_at is not None else locked.starts_at
+    ends_at = ends_at if ends_at is not None else locked.ends_at
+    shift_changes_validate(
+        shift=locked,
+        corner=corner,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+        min_volunteers=min_volunteers,
+    )
+    Shift.objects.filter(pk=locked.pk).update(
+        corner=corner,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+        min_volunteers=min_volunteers,
+    )
+    locked.corner, locked.starts_at, locked.ends_at = corner, starts_at, ends_at
+    locked.capacity, locked.min_volunteers = capacity, min_volunteers
+    promoted = _promote_while_room(shift=locked, now=now)
+    locked.refresh_from_db(fields=["confirmed_count"])
+    return locked, promoted
+
+
+@transaction.atomic
+def shift_delete(*, shift: Shift) -> None:
+    """Delete a shift nobody ever signed up for (sign-ups and hand-outs are history to keep)."""
+    locked = _shift_lock(shift.pk)
+    if (
+        Signup.objects.filter(shift=locked).exists()
+        or BucketAssignment.objects.filter(shift=locked).exists()
+    ):
+        raise ValidationError(
+            _(
+                "Volunteers have signed up for this shift, so it cannot be deleted. Lower its "
+                "capacity or cancel the sign-ups instead."
+            ),
+            code="has_history",
+        )
+    locked.delete()
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ urlpatterns = [
     path("organize/<slug:slug>/shifts/new/", views_organize.shifts_bulk, name="shifts_bulk"),
     path("organize/<slug:slug>/shifts/copy/", views_organize.shifts_copy, name="shifts_copy"),
     path("organize/shifts/<int:shift_id>/", views_organize.shift_roster, name="organize_shift"),
+    path("organize/shifts/<int:shift_id>/edit/", views_organize.shift_edit, name="shift_edit"),
     path(
         "organize/signups/<int:signup_id>/<str:action>/",
         views_organize.signup_action,

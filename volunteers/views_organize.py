@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from events import services as event_services
@@ -22,7 +23,7 @@ from events.models import Event, Shift
 from events.permissions import event_by_slug, organizer_view, user_can_organize_event
 from volunteers import selectors, services
 from volunteers.auth import signed_in_user
-from volunteers.forms import BulkShiftsForm, CopyShiftsForm, HandOutForm
+from volunteers.forms import BulkShiftsForm, CopyShiftsForm, HandOutForm, ShiftCapacityForm
 from volunteers.models import BucketAssignment, Signup
 
 # --- Loaders: the object a URL names, and its pledge day (404 when there is none) -----------
@@ -146,6 +147,47 @@ def shift_roster(request: HttpRequest, shift: Shift) -> HttpResponse:
             "assignments": selectors.shift_bucket_assignments(shift=shift),
             "hand_out": HandOutForm(buckets=selectors.event_buckets_available(event=event)),
             "started": timezone.now() >= shift.starts_at,
+        },
+    )
+
+
+@organizer_view(user_can_organize_event, load=shift_by_id)
+@require_http_methods(["GET", "POST"])
+def shift_edit(request: HttpRequest, shift: Shift) -> HttpResponse:
+    """Change a shift's capacity and buddy minimum; places a raise frees go to the waitlist."""
+    initial = {"capacity": shift.capacity, "min_volunteers": shift.min_volunteers}
+    form = ShiftCapacityForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _shift, promoted = services.shift_update(
+                shift=shift,
+                capacity=form.cleaned_data["capacity"],
+                min_volunteers=form.cleaned_data["min_volunteers"],
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The shift is saved."))
+            if promoted:
+                messages.info(
+                    request,
+                    ngettext(
+                        "%(count)s volunteer moved up from the waitlist and will be emailed.",
+                        "%(count)s volunteers moved up from the waitlist and will be emailed.",
+                        len(promoted),
+                    )
+                    % {"count": len(promoted)},
+                )
+            return redirect("volunteers:organize_shift", shift_id=shift.pk)
+    return render(
+        request,
+        "volunteers/organize/shift_edit.html",
+        {
+            "event": shift.corner.event,
+            "shift": shift,
+            "form": form,
+            "waitlisted": selectors.shift_waitlisted_count(shift=shift),
         },
     )
 

@@ -131,3 +131,67 @@ def test_a_waitlisted_volunteer_is_never_promoted_twice() -> None:
     assert Signup.objects.get(pk=only_waiting.pk).status == "confirmed"
     assert Shift.objects.get(pk=shift.pk).confirmed_count == 1
     assert signups_of(shift, "confirmed") == 1
+
+
+# --- Changing a shift while people sign up --------------------------------------------------
+
+
+def update_job(shift: Shift, capacity: int, now: dt.datetime) -> Callable[[], object]:
+    return lambda: (
+        services.shift_update(shift=shift, capacity=capacity, min_volunteers=1, now=now)[0].capacity
+    )
+
+
+def test_raising_the_capacity_while_newcomers_sign_up_gives_the_places_to_the_waitlist() -> None:
+    shift = open_shift(capacity=2, min_volunteers=1)
+    now = shift.starts_at - dt.timedelta(days=5)
+    for _ in range(2):
+        services.signup_create(user=volunteer(), shift=shift, now=now)
+    waiting = [
+        services.signup_create(user=volunteer(), shift=shift, now=now + dt.timedelta(seconds=i))
+        for i in range(3)
+    ]
+    later = now + dt.timedelta(hours=1)
+    newcomers = [volunteer() for _ in range(4)]
+    outcomes = run_at_once(
+        [update_job(shift, 5, later)] + [sign_up_job(p, shift, later) for p in newcomers]
+    )
+    assert sorted(outcomes) == ["ok:5"] + ["ok:waitlisted"] * 4
+    assert [Signup.objects.get(pk=s.pk).status for s in waiting] == ["confirmed"] * 3
+    assert Shift.objects.get(pk=shift.pk).confirmed_count == 5 == signups_of(shift, "confirmed")
+
+
+def lowering_while_signing_up() -> tuple[Shift, list[Callable[[], object]]]:
+    """Capacity 4 with one volunteer; lowering it to 2 races three newcomers signing up."""
+    shift = open_shift(capacity=4, min_volunteers=1)
+    now = shift.starts_at - dt.timedelta(days=5)
+    services.signup_create(user=volunteer(), shift=shift, now=now)
+    newcomers = [volunteer() for _ in range(3)]
+    return shift, [update_job(shift, 2, now)] + [sign_up_job(p, shift, now) for p in newcomers]
+
+
+def test_lowering_the_capacity_while_people_sign_up_never_overbooks() -> None:
+    shift, jobs = lowering_while_signing_up()
+    outcomes = run_at_once(jobs)
+    assert "IntegrityError" not in outcomes
+    saved = Shift.objects.get(pk=shift.pk)
+    assert saved.confirmed_count == signups_of(shift, "confirmed") <= saved.capacity
+    # Either the lowering came first (then 2 places: 1 newcomer confirmed, 2 waitlisted), or it
+    # came after some sign-ups and was refused with the reason.
+    assert ("ok:2" in outcomes) != ("ValidationError" in outcomes)
+
+
+def test_control_lowering_the_capacity_without_the_shift_lock_crashes(monkeypatch) -> None:
+    shift, jobs = lowering_while_signing_up()
+    everyone_has_read = threading.Barrier(len(jobs), timeout=30)
+
+    def read_without_lock(shift_id: int) -> Shift:
+        seen = Shift.objects.select_related("corner__event").get(pk=shift_id)
+        everyone_has_read.wait()  # the lowering saw 1 confirmed, the newcomers saw room for 4
+        return seen
+
+    monkeypatch.setattr(services, "_shift_lock", read_without_lock)
+    outcomes = run_at_once(jobs)
+    assert "IntegrityError" in outcomes  # only the database's check constraint stopped it
+    saved = Shift.objects.get(pk=shift.pk)
+    assert saved.confirmed_count <= saved.capacity
