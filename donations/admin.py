@@ -1,11 +1,16 @@
-"""Admin pages of the money path: read-only, because money changes only through the services."""
+"""Admin pages of the money path: read-only, because money changes only through the services;
+the one action (re-applying Stripe events) calls the same service as a redelivery."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from donations.models import CashCount, Donation, LedgerEntry, StripeEvent
+from donations import services
+from donations.models import CashCount, Donation, LedgerEntry, Refund, StripeEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -28,9 +33,34 @@ class DonationAdmin(ReadOnlyAdmin):
 
 @admin.register(StripeEvent)
 class StripeEventAdmin(ReadOnlyAdmin):
-    list_display = ["stripe_id", "type", "received_at", "processed_at", "outcome"]
-    list_filter = ["type"]
-    search_fields = ["stripe_id"]
+    list_display = ["stripe_id", "type", "status", "park_reason", "received_at", "outcome"]
+    list_filter = ["status", "park_reason", "type"]
+    search_fields = ["stripe_id", "payment_intent_id", "checkout_session_id"]
+    actions = ["reapply"]
+
+    @admin.action(description=_("Apply the selected Stripe events again"))
+    def reapply(self, request: HttpRequest, queryset: QuerySet[StripeEvent]) -> None:
+        """Like Stripe delivering them again, even those already applied: facts only grow, so
+        this converges. A failure of one event is reported and the others still run."""
+        for record in queryset.order_by("received_at"):
+            try:
+                outcome = services.stripe_event_process(
+                    record=record, now=timezone.now(), force=True
+                )
+            except services.MoneyInvariantError as broken:
+                self.message_user(request, f"{record.stripe_id}: {broken}", messages.ERROR)
+            else:
+                self.message_user(request, f"{record.stripe_id}: {outcome}")
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ["stripe_refund_id", "donation", "amount_cents", "status", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["stripe_refund_id"]
 
 
 @admin.register(LedgerEntry)

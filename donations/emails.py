@@ -19,6 +19,12 @@ def receipt_email_send(*, donation: Donation) -> None:
             "donation": donation,
             "event": event,
             "host": event.fiscal_host,
+            "partners": [
+                partner.organization.name
+                for partner in event.partners.select_related("organization").order_by(
+                    "organization__name"
+                )
+            ],
             "site_url": settings.SITE_URL,
         }
         subject = render_to_string("donations/email/receipt_subject.txt", context).strip()

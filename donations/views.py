@@ -176,9 +176,9 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     """
     signature = request.META.get("HTTP_STRIPE_SIGNATURE", "")
     try:
-        stripe_api.event_construct(request.body, signature)
+        stripe_api.signature_verify(request.body, signature)
         payload = json.loads(request.body)
-    except (ValueError, stripe.SignatureVerificationError):
+    except (ValueError, stripe.SignatureVerificationError):  # UnicodeDecodeError is a ValueError
         return HttpResponse("invalid payload or signature", status=400, content_type="text/plain")
     now = timezone.now()
     try:

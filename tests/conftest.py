@@ -7,7 +7,7 @@ import os
 import pytest
 from django.db import connection
 
-pytest_plugins = ["tests.support.localstripe"]  # the `localstripe` fixture
+pytest_plugins = ["tests.support.localstripe", "tests.support.stripe_fake"]  # fixtures
 
 REQUIRE_SERVICES = os.environ.get("PLEDGEDAY_REQUIRE_SERVICES") == "1"
 TEST_CACHE_PREFIX = "pledgeday-test"

@@ -147,6 +147,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Pledgeday <no-reply@
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A mail server that stops answering must not hold a worker: receipts' claims outlast this.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+EMAIL_SUBJECT_PREFIX = "[Pledgeday] "  # mail to the admins (alerts)
 # Who gets alerts (parked payments, receipts that could not be sent, broken invariants):
 # ADMINS="Ana <ana@example.org>,ops@example.org".
 ADMINS = [parseaddr(address) for address in env.list("ADMINS", default=[])]

@@ -59,6 +59,16 @@ def donation_refund_check(*, donation: Donation, amount_cents: int, refunded_see
     _refund_check(donation, amount_cents=amount_cents, refunded_seen=refunded_seen)
 
 
+def _refund_claim(*, donation_id: int, refunded_seen: int, now: dt.datetime) -> bool:
+    """One UPDATE: the claim is ours if nobody holds it and the gift still shows what the page
+    showed (the concurrency test's control replaces this with a plain check)."""
+    return bool(
+        Donation.objects.filter(pk=donation_id, refunded_cents=refunded_seen)
+        .filter(Q(refund_claimed_until__isnull=True) | Q(refund_claimed_until__lt=now))
+        .update(refund_claimed_until=now + REFUND_CLAIM)
+    )
+
+
 def donation_refund(
     *, donation: Donation, amount_cents: int, refunded_seen: int, by: User, now: dt.datetime
 ) -> Donation:
@@ -69,12 +79,7 @@ def donation_refund(
     """
     donation = Donation.objects.get(pk=donation.pk)
     _refund_check(donation, amount_cents=amount_cents, refunded_seen=refunded_seen)
-    claimed = (
-        Donation.objects.filter(pk=donation.pk, refunded_cents=refunded_seen)
-        .filter(Q(refund_claimed_until__isnull=True) | Q(refund_claimed_until__lt=now))
-        .update(refund_claimed_until=now + REFUND_CLAIM)
-    )
-    if not claimed:
+    if not _refund_claim(donation_id=donation.pk, refunded_seen=refunded_seen, now=now):
         raise ValidationError(
             _(
                 "Someone else is refunding this gift right now, or it changed since the page "

@@ -190,10 +190,8 @@ def _read(event_type: str, obj: dict[str, Any]) -> Reading:
             raise MalformedEvent("refunds.data is not a list of refunds")
         refunds = [_refund(item) for item in data]
         active = sum(r.amount_cents for r in refunds if r.status in ("pending", "succeeded"))
-        incomplete = (
-            not listed or listed.get("has_more") is True
-            or active < (_amount(obj, "amount_refunded") or 0)
-        )  # fmt: skip
+        total = _amount(obj, "amount_refunded") or 0
+        incomplete = not listed or listed.get("has_more") is True or active < total
         facts = Facts(
             paid=bool(obj.get("paid")) and _str(obj, "status", limit=40) == "succeeded",
             refunds=refunds,

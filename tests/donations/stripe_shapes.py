@@ -12,8 +12,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from donations.models import Donation
 from donations import stripe_api
+from donations.models import Donation
 from donations.stripe_api import LOCAL_WEBHOOK_SECRET
 
 FIXTURES = Path(__file__).parent / "stripe_fixtures" / "fixtures3.json"

@@ -13,7 +13,6 @@ from urllib.parse import parse_qsl
 
 import pytest
 import stripe
-from django.conf import settings
 from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.utils import timezone
@@ -520,3 +519,15 @@ def test_the_demo_payment_page_does_not_exist_when_stripe_keys_are_set(client: C
     donation = CardDonationFactory()
     assert client.get(f"/give/demo-pay/{donation.public_token}/").status_code == 404
     assert client.post(f"/give/demo-pay/{donation.public_token}/").status_code == 404
+
+
+@pytest.mark.parametrize("typed", ["1e3", "2.5e1", "1E2", "-25", "0x19", "25.001"])
+def test_an_amount_written_in_a_form_people_do_not_type_is_refused(
+    client: Client, bucket: Bucket, stripe_live: RecordingTransport, typed: str
+) -> None:
+    """Issue 7, scenario 15: "1e3" used to start a $1,000 gift."""
+    response = give(client, bucket, {"custom": typed})
+    assert response.status_code == 400
+    assert "Enter an amount like 25 or 25.50." in text(response)
+    assert not Donation.objects.exists()
+    assert stripe_live.requests == []

@@ -45,7 +45,30 @@ def test_typed_amounts_become_cents(text: str, cents: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "abc", "1.005", "NaN", "Infinity", "1e400000", "$", "1_000", "1,00,0", "2,5,0"]
+    "text",
+    [
+        "",
+        "abc",
+        "1.005",
+        "NaN",
+        "Infinity",
+        "1e400000",
+        "$",
+        "1_000",
+        "1,00,0",
+        "2,5,0",
+        # Issue 7, scenario 15: what Decimal reads but a person does not mean.
+        "1e3",
+        "2.5e1",
+        "1E2",
+        "-5",
+        "+5",
+        "0x10",
+        "1,000.505",
+        "\u0661\u0662",  # Arabic-Indic digits
+        "25\x00",
+        "99999999999999",
+    ],
 )
 def test_what_is_not_an_amount_is_none(text: str) -> None:
     assert cents_parse(text) is None
