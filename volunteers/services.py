@@ -32,6 +32,7 @@ from volunteers.models import (
     SignupNotice,
     User,
     WaiverAcceptance,
+    calendar_token_new,
 )
 
 OPEN_STATUSES = (Event.Status.PUBLISHED, Event.Status.LIVE)
@@ -89,6 +90,23 @@ def profile_save(
     if preferred_language:
         user.preferred_language = preferred_language
     user.save(update_fields=["name", "preferred_language"])
+    return profile
+
+
+@transaction.atomic
+def profile_calendar_token_reset(*, user: User) -> Profile:
+    """Give the volunteer a new private calendar feed address; the old one stops working.
+
+    The feed tells where and when a volunteer (possibly a minor) stands: whoever may have the
+    old address loses it at once.
+    """
+    profile = Profile.objects.select_for_update().filter(user=user).first()
+    if profile is None:
+        raise ValidationError(
+            _("Please complete your volunteer profile first."), code="profile_missing"
+        )
+    profile.calendar_token = calendar_token_new()
+    profile.save(update_fields=["calendar_token", "updated_at"])
     return profile
 
 

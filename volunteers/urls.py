@@ -16,6 +16,7 @@ urlpatterns = [
     path("signups/<int:signup_id>/shift.ics", views.signup_ics, name="signup_ics"),
     path("pool/<int:entry_id>/leave/", views.pool_leave, name="pool_leave"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path("volunteer/calendar/reset/", views.calendar_link_reset, name="calendar_link_reset"),
     # Organizers
     path("organize/<slug:slug>/", views_organize.dashboard, name="organize"),
     path("organize/<slug:slug>/auto-assign/", views_organize.auto_assign, name="auto_assign"),

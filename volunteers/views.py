@@ -178,6 +178,24 @@ def my_shifts(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def calendar_link_reset(request: HttpRequest) -> HttpResponse:
+    try:
+        services.profile_calendar_token_reset(user=signed_in_user(request))
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(
+            request,
+            _(
+                "Your calendar link is new, and the old one no longer works. Subscribe to the "
+                "new link in your calendar app."
+            ),
+        )
+    return redirect(f"{reverse('volunteers:my_shifts')}#calendar-feed")
+
+
+@login_required
 @require_GET
 def signup_ics(request: HttpRequest, signup_id: int) -> HttpResponse:
     signup = get_object_or_404(
