@@ -75,4 +75,4 @@ def test_concurrent_repeated_deliveries_converge_with_one_gift_per_payment() -> 
         assert final.refunded_cents == 1500
         assert LedgerEntry.objects.filter(donation=donation, kind="gift").count() == 1
         total = LedgerEntry.objects.filter(donation=donation).aggregate(s=Sum("amount_cents"))["s"]
-        assert total == services._net_cents(final) - 1500
+        assert total == services.net_cents(final) - 1500
