@@ -329,3 +329,64 @@ class BucketAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bucket.label} → {self.shift}"
+
+
+ACTIVE_AUTO_ASSIGN_STATUSES = ("queued", "running")
+
+
+class AutoAssignRun(models.Model):
+    """One auto-assign of an event's pool: requested on the dashboard, run by a Celery task.
+
+    At most one run of an event is queued or running at a time (partial unique constraint); the
+    task claims its run by moving it from queued to running, so a repeated task does nothing.
+    `error` is for the people who run the site (the admin); organizers see a plain sentence.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="auto_assign_runs")
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    placed_count = models.PositiveIntegerField(default=0)
+    waiting_count = models.PositiveIntegerField(default=0)
+    requested_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("auto-assign run")
+        verbose_name_plural = _("auto-assign runs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event"],
+                condition=Q(status__in=ACTIVE_AUTO_ASSIGN_STATUSES),
+                name="auto_assign_one_active_run_per_event",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                name="auto_assign_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ACTIVE_AUTO_ASSIGN_STATUSES, finished_at__isnull=True)
+                | Q(status__in=["done", "failed"], finished_at__isnull=False),
+                name="auto_assign_finished_when_done_or_failed",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["event", "-requested_at"], name="auto_assign_latest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} — {self.requested_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_AUTO_ASSIGN_STATUSES

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from events.models import Bucket, Corner, Event, Shift
 from volunteers.models import (
     ACTIVE_SIGNUP_STATUSES,
+    AutoAssignRun,
     BucketAssignment,
     PoolEntry,
     Profile,
@@ -134,6 +135,17 @@ def event_dashboard_shifts(*, event: Event) -> list[Shift]:
             s.corner.name,
         ),
     )
+
+
+def event_latest_auto_assign_run(*, event: Event, now: dt.datetime) -> AutoAssignRun | None:
+    """The event's most recent auto-assign run; `lost` says whether a run still queued or running
+    has outlived the task's time limit (the organizer may then ask again)."""
+    from volunteers.services import AUTO_ASSIGN_STALE_AFTER
+
+    run = AutoAssignRun.objects.filter(event=event).order_by("-requested_at", "-id").first()
+    if run is not None:
+        run.lost = run.is_active and run.requested_at < now - AUTO_ASSIGN_STALE_AFTER  # type: ignore[attr-defined]
+    return run
 
 
 def event_pool_waiting(*, event: Event) -> QuerySet[PoolEntry]:

@@ -9,6 +9,7 @@ deadlocking with) inserts of rows that merely point at the user or the shift.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,8 +24,10 @@ from django.utils.translation import ngettext
 from events.models import Bucket, Corner, Event, Shift
 from volunteers import emails
 from volunteers.models import (
+    ACTIVE_AUTO_ASSIGN_STATUSES,
     ACTIVE_SIGNUP_STATUSES,
     AGE_BAND_YOUNGEST,
+    AutoAssignRun,
     BucketAssignment,
     PoolEntry,
     Profile,
@@ -34,6 +37,8 @@ from volunteers.models import (
     WaiverAcceptance,
     calendar_token_new,
 )
+
+logger = logging.getLogger(__name__)
 
 OPEN_STATUSES = (Event.Status.PUBLISHED, Event.Status.LIVE)
 # Shifts closer together than this count as one stretch for the consecutive-hours rule.
@@ -723,3 +728,78 @@ def event_auto_assign(*, event: Event, now: dt.datetime) -> list[Signup]:
             placed.append(signup)
             break
     return placed
+
+
+# --- Auto-assign runs: requested in the page, run by a Celery task ------------------------------
+
+# Longer than the task's hard time limit (volunteers.tasks.auto_assign_run): a run still queued or
+# running after this was lost (broker down, worker killed) and no longer blocks a new one.
+AUTO_ASSIGN_STALE_AFTER = dt.timedelta(minutes=10)
+AUTO_ASSIGN_LOST = "lost: not finished within the time limit (broker down or worker killed)"
+
+
+@transaction.atomic
+def auto_assign_run_create(*, event: Event, requested_by: User, now: dt.datetime) -> AutoAssignRun:
+    """Record a request to auto-assign the event's pool and queue it once the request commits.
+
+    One run of an event at a time: a second request while one is queued or running is refused
+    (the database's partial unique constraint decides between two organizers clicking at once).
+    """
+    AutoAssignRun.objects.filter(
+        event=event,
+        status__in=ACTIVE_AUTO_ASSIGN_STATUSES,
+        requested_at__lt=now - AUTO_ASSIGN_STALE_AFTER,
+    ).update(status=AutoAssignRun.Status.FAILED, finished_at=now, error=AUTO_ASSIGN_LOST)
+    running = ValidationError(
+        _("Auto-assign is already running for this pledge day; its result will appear here."),
+        code="already_running",
+    )
+    if AutoAssignRun.objects.filter(event=event, status__in=ACTIVE_AUTO_ASSIGN_STATUSES).exists():
+        raise running
+    try:
+        with transaction.atomic():
+            run = AutoAssignRun.objects.create(
+                event=event, requested_by=requested_by, requested_at=now
+            )
+    except IntegrityError as error:  # another organizer's request won
+        raise running from error
+    from volunteers.tasks import auto_assign_run
+
+    run_id = run.pk
+    # robust: if the broker is down the page still answers; the run then counts as lost after
+    # AUTO_ASSIGN_STALE_AFTER and the organizer can ask again.
+    transaction.on_commit(lambda: auto_assign_run.delay(run_id), robust=True)
+    return run
+
+
+def auto_assign_run_execute(*, run_id: int, now: dt.datetime) -> str:
+    """Run a queued auto-assign once and record its result; a repeated task does nothing.
+
+    Returns what happened: "done", "failed", or "skipped" (already claimed, or lost).
+    """
+    claimed = AutoAssignRun.objects.filter(pk=run_id, status=AutoAssignRun.Status.QUEUED).update(
+        status=AutoAssignRun.Status.RUNNING, started_at=now
+    )
+    if not claimed:
+        return "skipped"
+    run = AutoAssignRun.objects.select_related("event").get(pk=run_id)
+    try:
+        placed = event_auto_assign(event=run.event, now=now)
+        waiting = PoolEntry.objects.filter(
+            event=run.event, status=PoolEntry.Status.WAITING
+        ).count()
+    except Exception as error:  # noqa: BLE001 (any failure is recorded for the organizer)
+        logger.exception("auto-assign run %s failed", run_id)
+        AutoAssignRun.objects.filter(pk=run_id, status=AutoAssignRun.Status.RUNNING).update(
+            status=AutoAssignRun.Status.FAILED,
+            finished_at=timezone.now(),
+            error=f"{type(error).__name__}: {error}"[:2000],
+        )
+        return "failed"
+    AutoAssignRun.objects.filter(pk=run_id, status=AutoAssignRun.Status.RUNNING).update(
+        status=AutoAssignRun.Status.DONE,
+        placed_count=len(placed),
+        waiting_count=waiting,
+        finished_at=timezone.now(),
+    )
+    return "done"

@@ -17,3 +17,15 @@ from volunteers import services
 )
 def signup_promoted_notify(signup_id: int) -> bool:
     return services.signup_promoted_notify(signup_id=signup_id, now=timezone.now())
+
+
+@shared_task(
+    name="volunteers.tasks.auto_assign_run",
+    ignore_result=True,
+    # A big pool takes a while; the service records a soft time-out as a failed run, and
+    # services.AUTO_ASSIGN_STALE_AFTER (10 minutes) is longer than the hard limit.
+    soft_time_limit=240,
+    time_limit=300,
+)
+def auto_assign_run(run_id: int) -> str:
+    return services.auto_assign_run_execute(run_id=run_id, now=timezone.now())

@@ -278,14 +278,15 @@ class _Outcome:
 
 
 def _donation_find(keys: Keys) -> Donation | None:
+    donations = Donation.objects.select_related("event")
     found = None
     if keys.payment_intent:
-        found = Donation.objects.filter(stripe_payment_intent_id=keys.payment_intent).first()
+        found = donations.filter(stripe_payment_intent_id=keys.payment_intent).first()
     if found is None and keys.checkout_session:
-        found = Donation.objects.filter(stripe_checkout_session_id=keys.checkout_session).first()
+        found = donations.filter(stripe_checkout_session_id=keys.checkout_session).first()
     if found is None and keys.donation_id is not None:
         # Our metadata, and only for a card gift: it binds the gift's payment when first seen.
-        found = Donation.objects.filter(pk=keys.donation_id, method=Donation.Method.CARD).first()
+        found = donations.filter(pk=keys.donation_id, method=Donation.Method.CARD).first()
     return found
 
 
