@@ -42,7 +42,7 @@ class Donation(models.Model):
         REFUNDED = "refunded", _("Refunded")
         DISPUTED = "disputed", _("Disputed")
         DISPUTE_LOST = "dispute_lost", _("Dispute lost")
-        VOIDED = "voided", _("Voided (corrected)")
+        VOIDED = "voided", _("Voided")
 
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="donations")
     method = models.CharField(max_length=5, choices=Method.choices)

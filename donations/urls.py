@@ -3,14 +3,15 @@
 from django.urls import path
 
 from donations import views, views_organize
+from events import converters  # noqa: F401 (registers the token converters used below)
 
 app_name = "donations"
 
 urlpatterns = [
-    path("g/<str:token>", views.give_bucket, name="give_bucket"),
+    path("g/<bucket_token:token>", views.give_bucket, name="give_bucket"),
     path("events/<slug:slug>/give/", views.give_event, name="give_event"),
-    path("give/demo-pay/<str:token>/", views.demo_pay, name="demo_pay"),
-    path("give/thanks/<str:token>/", views.thanks, name="thanks"),
+    path("give/demo-pay/<url_token:token>/", views.demo_pay, name="demo_pay"),
+    path("give/thanks/<url_token:token>/", views.thanks, name="thanks"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
     path("organize/<slug:slug>/donations/", views_organize.donation_list, name="organize_list"),
     path("organize/<slug:slug>/checks/new/", views_organize.check_new, name="check_new"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import stripe
 from django.conf import settings
@@ -30,23 +31,20 @@ from volunteers import selectors as volunteer_selectors
 logger = logging.getLogger(__name__)
 
 
-def client_ip(request: HttpRequest) -> str:
-    if settings.USE_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
+# A volunteer's personal give code (volunteers.models.give_token_new): anything else credits no one.
+GIVE_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,32}")
 
 
 def _give(request: HttpRequest, event: Event, attribution: services.Attribution) -> HttpResponse:
     if event.status not in services.OPEN_FOR_GIFTS:
         return _ended(request, event)
     form = GiveForm(request.POST or None, event=event)
+    limited = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         thanks = request.build_absolute_uri(reverse("donations:thanks", args=["TOKEN"]))
         give_again = request.build_absolute_uri(request.get_full_path())
-        if not ratelimit.donation_start_allowed(client_ip=client_ip(request), event_id=event.pk):
+        if not ratelimit.donation_start_allowed(request, event_id=event.pk):
             form.add_error(
                 None,
                 _(
@@ -54,6 +52,7 @@ def _give(request: HttpRequest, event: Event, attribution: services.Attribution)
                     "Please wait a few minutes."
                 ),
             )
+            limited = True
         else:
             try:
                 start = services.donation_start(
@@ -93,7 +92,7 @@ def _give(request: HttpRequest, event: Event, attribution: services.Attribution)
             ),
             "demo": stripe_api.is_local(),
         },
-        status=200 if request.method == "GET" or not form.errors else 400,
+        status=429 if limited else (200 if request.method == "GET" or not form.errors else 400),
     )
 
 
@@ -114,7 +113,8 @@ def _ended(request: HttpRequest, event: Event) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def give_bucket(request: HttpRequest, token: str) -> HttpResponse:
     """/g/<token>: the QR code on a bucket; the gift is credited to its corner, shift and pair."""
-    bucket = Bucket.objects.select_related("event").filter(token=token.lower()).first()
+    # The path converter lets only a well-formed token through, already in lowercase.
+    bucket = Bucket.objects.select_related("event").filter(token=token).first()
     if bucket is None:
         raise Http404
     return _give(request, _giving_event(bucket.event), services.attribution_for_bucket(bucket))
@@ -127,7 +127,10 @@ def give_event(request: HttpRequest, slug: str) -> HttpResponse:
     if event is None:
         raise Http404
     attribution = services.Attribution()
-    profile = volunteer_selectors.profile_by_give_token(request.GET.get("v", ""))
+    code = request.GET.get("v", "")
+    profile = (
+        volunteer_selectors.profile_by_give_token(code) if GIVE_TOKEN.fullmatch(code) else None
+    )
     if profile is not None:
         attribution = services.Attribution(volunteers=[profile.user])
     return _give(request, _giving_event(event), attribution)

@@ -263,5 +263,10 @@ class Migration(migrations.Migration):
             model_name='refund',
             constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'succeeded', 'failed', 'canceled'])), name='refund_status_known'),
         ),
+        migrations.AlterField(
+            model_name='donation',
+            name='status',
+            field=models.CharField(choices=[('pending', 'Pending'), ('failed', 'Failed'), ('canceled', 'Canceled'), ('succeeded', 'Succeeded'), ('partially_refunded', 'Partially refunded'), ('refunded', 'Refunded'), ('disputed', 'Disputed'), ('dispute_lost', 'Dispute lost'), ('voided', 'Voided')], default='pending', max_length=20),
+        ),
         migrations.RunPython(facts_of_existing_gifts, migrations.RunPython.noop),
     ]
