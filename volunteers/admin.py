@@ -19,7 +19,15 @@ from django.utils.translation import ngettext
 from events.models import Corner, Shift
 from volunteers import services
 from volunteers.forms import UserAdminChangeForm, UserAdminCreationForm
-from volunteers.models import BucketAssignment, PoolEntry, Profile, Signup, User, WaiverAcceptance
+from volunteers.models import (
+    AutoAssignRun,
+    BucketAssignment,
+    PoolEntry,
+    Profile,
+    Signup,
+    User,
+    WaiverAcceptance,
+)
 
 
 @admin.register(User)
@@ -103,6 +111,23 @@ class BucketAssignmentAdmin(ReadOnlyAdmin):
     list_display = ["bucket", "shift", "handed_out_at", "returned_at"]
     list_filter = ["shift__corner__event"]
     search_fields = ["bucket__label"]
+
+
+@admin.register(AutoAssignRun)
+class AutoAssignRunAdmin(ReadOnlyAdmin):
+    """Read-only: requested on the organizer dashboard, run by volunteers.tasks.auto_assign_run;
+    `error` says why a run failed."""
+
+    list_display = [
+        "event",
+        "requested_at",
+        "requested_by",
+        "status",
+        "placed_count",
+        "waiting_count",
+        "finished_at",
+    ]
+    list_filter = ["status", "event"]
 
 
 # --- Corners and shifts -------------------------------------------------------------------------

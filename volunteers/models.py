@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any, ClassVar
 
@@ -332,6 +333,9 @@ class BucketAssignment(models.Model):
 
 
 ACTIVE_AUTO_ASSIGN_STATUSES = ("queued", "running")
+# Longer than the hard time limit of volunteers.tasks.auto_assign_run: a run still queued or
+# running after this was lost (broker down, worker killed) and no longer blocks a new one.
+AUTO_ASSIGN_STALE_AFTER = dt.timedelta(minutes=10)
 
 
 class AutoAssignRun(models.Model):
@@ -390,3 +394,6 @@ class AutoAssignRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_AUTO_ASSIGN_STATUSES
+
+    def is_lost(self, now: dt.datetime) -> bool:
+        return self.is_active and self.requested_at < now - AUTO_ASSIGN_STALE_AFTER

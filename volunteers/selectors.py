@@ -138,13 +138,11 @@ def event_dashboard_shifts(*, event: Event) -> list[Shift]:
 
 
 def event_latest_auto_assign_run(*, event: Event, now: dt.datetime) -> AutoAssignRun | None:
-    """The event's most recent auto-assign run; `lost` says whether a run still queued or running
-    has outlived the task's time limit (the organizer may then ask again)."""
-    from volunteers.services import AUTO_ASSIGN_STALE_AFTER
-
+    """The event's most recent auto-assign run, with `lost`: still queued or running long after
+    the task's time limit (the organizer may then ask again)."""
     run = AutoAssignRun.objects.filter(event=event).order_by("-requested_at", "-id").first()
     if run is not None:
-        run.lost = run.is_active and run.requested_at < now - AUTO_ASSIGN_STALE_AFTER  # type: ignore[attr-defined]
+        run.lost = run.is_lost(now)  # type: ignore[attr-defined]
     return run
 
 

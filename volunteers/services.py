@@ -27,6 +27,7 @@ from volunteers.models import (
     ACTIVE_AUTO_ASSIGN_STATUSES,
     ACTIVE_SIGNUP_STATUSES,
     AGE_BAND_YOUNGEST,
+    AUTO_ASSIGN_STALE_AFTER,
     AutoAssignRun,
     BucketAssignment,
     PoolEntry,
@@ -732,9 +733,6 @@ def event_auto_assign(*, event: Event, now: dt.datetime) -> list[Signup]:
 
 # --- Auto-assign runs: requested in the page, run by a Celery task ------------------------------
 
-# Longer than the task's hard time limit (volunteers.tasks.auto_assign_run): a run still queued or
-# running after this was lost (broker down, worker killed) and no longer blocks a new one.
-AUTO_ASSIGN_STALE_AFTER = dt.timedelta(minutes=10)
 AUTO_ASSIGN_LOST = "lost: not finished within the time limit (broker down or worker killed)"
 
 
@@ -767,7 +765,7 @@ def auto_assign_run_create(*, event: Event, requested_by: User, now: dt.datetime
 
     run_id = run.pk
     # robust: if the broker is down the page still answers; the run then counts as lost after
-    # AUTO_ASSIGN_STALE_AFTER and the organizer can ask again.
+    # AUTO_ASSIGN_STALE_AFTER (longer than the task's hard time limit) and can be asked again.
     transaction.on_commit(lambda: auto_assign_run.delay(run_id), robust=True)
     return run
 
@@ -785,10 +783,8 @@ def auto_assign_run_execute(*, run_id: int, now: dt.datetime) -> str:
     run = AutoAssignRun.objects.select_related("event").get(pk=run_id)
     try:
         placed = event_auto_assign(event=run.event, now=now)
-        waiting = PoolEntry.objects.filter(
-            event=run.event, status=PoolEntry.Status.WAITING
-        ).count()
-    except Exception as error:  # noqa: BLE001 (any failure is recorded for the organizer)
+        waiting = PoolEntry.objects.filter(event=run.event, status=PoolEntry.Status.WAITING).count()
+    except Exception as error:  # any failure is recorded for the organizer, and logged
         logger.exception("auto-assign run %s failed", run_id)
         AutoAssignRun.objects.filter(pk=run_id, status=AutoAssignRun.Status.RUNNING).update(
             status=AutoAssignRun.Status.FAILED,

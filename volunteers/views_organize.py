@@ -68,6 +68,7 @@ def dashboard(request: HttpRequest, event: Event) -> HttpResponse:
             "shifts": shifts,
             "understaffed": sum(1 for s in shifts if not s.is_staffed),
             "pool": selectors.event_pool_waiting(event=event),
+            "auto_assign": selectors.event_latest_auto_assign_run(event=event, now=timezone.now()),
         },
     )
 
@@ -75,13 +76,17 @@ def dashboard(request: HttpRequest, event: Event) -> HttpResponse:
 @organizer_view(user_can_organize_event, load=event_by_slug)
 @require_POST
 def auto_assign(request: HttpRequest, event: Event) -> HttpResponse:
-    placed = services.event_auto_assign(event=event, now=timezone.now())
-    waiting = selectors.event_pool_waiting(event=event).count()
-    messages.success(
-        request,
-        _("Placed %(placed)s volunteers; %(waiting)s still waiting in the pool.")
-        % {"placed": len(placed), "waiting": waiting},
-    )
+    """Queue an auto-assign of the pool; the dashboard shows its result when it has run."""
+    try:
+        services.auto_assign_run_create(
+            event=event, requested_by=signed_in_user(request), now=timezone.now()
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("Auto-assign has started; its result appears on this page in a moment.")
+        )
     return redirect("volunteers:organize", slug=event.slug)
 
 

@@ -14,11 +14,12 @@ from collections.abc import Callable
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from events.models import Shift
-from tests.factories import open_shift, volunteer
+from tests.factories import MembershipFactory, open_shift, volunteer
 from volunteers import services
-from volunteers.models import Signup
+from volunteers.models import AutoAssignRun, Signup
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -195,3 +196,22 @@ def test_control_lowering_the_capacity_without_the_shift_lock_crashes(monkeypatc
     assert "IntegrityError" in outcomes  # only the database's check constraint stopped it
     saved = Shift.objects.get(pk=shift.pk)
     assert saved.confirmed_count <= saved.capacity
+
+
+# --- Auto-assign runs ---------------------------------------------------------------------------
+
+
+def test_organizers_asking_for_auto_assign_at_once_start_one_run() -> None:
+    event = open_shift().corner.event
+    organizers = [MembershipFactory(event=event).user for _ in range(4)]
+    outcomes = run_at_once(
+        [
+            lambda user=user: services.auto_assign_run_create(
+                event=event, requested_by=user, now=timezone.now()
+            )
+            for user in organizers
+        ]
+    )
+    assert sorted(outcomes) == ["ValidationError"] * 3 + ["ok:queued"]
+    (run,) = AutoAssignRun.objects.filter(event=event)
+    assert run.status == AutoAssignRun.Status.DONE  # its task ran (eagerly) after the commit

@@ -25,7 +25,7 @@ ORGANIZER_PATTERNS = [p for p in urls.urlpatterns if str(p.pattern).startswith("
 
 
 def test_the_volunteer_side_has_organizer_pages() -> None:
-    assert len(ORGANIZER_PATTERNS) >= 8
+    assert len(ORGANIZER_PATTERNS) >= 9
 
 
 @pytest.mark.parametrize("pattern", ORGANIZER_PATTERNS, ids=lambda p: p.name)
@@ -63,6 +63,7 @@ def organizer_posts(shift: Shift) -> list[str]:
         reverse("volunteers:shifts_bulk", args=[event.slug]),
         reverse("volunteers:shifts_copy", args=[event.slug]),
         reverse("volunteers:signup_action", args=[signup.pk, "cancel"]),
+        reverse("volunteers:shift_edit", args=[shift.pk]),
         reverse("volunteers:bucket_hand_out", args=[shift.pk]),
         reverse("volunteers:bucket_return", args=[assignment.pk]),
     ]
