@@ -368,3 +368,25 @@ def test_bucket_hand_outs_cannot_be_changed_in_the_admin(
     delete = reverse("admin:volunteers_bucketassignment_delete", args=[assignment.pk])
     assert admin_client.post(delete, {"post": "yes"}).status_code == 403
     assert BucketAssignment.objects.filter(pk=assignment.pk).exists()
+
+
+def test_the_admin_pages_of_corners_shifts_and_runs_open(
+    admin_client: Client, shift: Shift
+) -> None:
+    signed_up(volunteer(), shift)
+    services.auto_assign_run_create(
+        event=shift.corner.event, requested_by=UserFactory(), now=timezone.now()
+    )
+    for url in (
+        reverse("admin:events_corner_changelist"),
+        reverse("admin:events_corner_change", args=[shift.corner_id]),
+        reverse("admin:events_corner_add"),
+        reverse("admin:events_shift_changelist"),
+        reverse("admin:events_shift_change", args=[shift.pk]),
+        reverse("admin:events_shift_add"),
+        reverse("admin:events_shift_delete", args=[shift.pk]),
+        reverse("admin:volunteers_autoassignrun_changelist"),
+        reverse("admin:volunteers_poolentry_changelist"),
+        reverse("admin:volunteers_bucketassignment_changelist"),
+    ):
+        assert admin_client.get(url).status_code == 200, url
