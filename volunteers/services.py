@@ -1,4 +1,5 @@
-"""Every write of the volunteer side: profiles, waivers, sign-ups, the pool, check-in, buckets.
+"""Every write of the volunteer side: profiles, waivers, sign-ups, shifts (capacity and buddy
+minimum, from the organizer pages and the admin), the pool and auto-assign runs, check-in, buckets.
 
 Locking order, everywhere: the volunteer's user row, then the shift row. Capacity is decided
 under the shift's row lock, and the database refuses a confirmed_count above capacity anyway.
