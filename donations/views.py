@@ -8,7 +8,6 @@ import logging
 import re
 
 import stripe
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet
 from django.http import HttpRequest
@@ -21,6 +22,8 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "legal_name", "tax_id", "hotline_phone", "stripe_account_id"]
     search_fields = ["name", "legal_name", "tax_id"]
     prepopulated_fields = {"slug": ["name"]}
+    # A website typed without a scheme is https (Django 6's default; Django 5 warns without it).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class EventPartnerFormSet(BaseInlineFormSet):

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from events import converters  # noqa: F401 (registers the token converters used below)
 from volunteers import views, views_organize
 
 app_name = "volunteers"
@@ -15,7 +16,7 @@ urlpatterns = [
     path("signups/<int:signup_id>/cancel/", views.signup_cancel, name="signup_cancel"),
     path("signups/<int:signup_id>/shift.ics", views.signup_ics, name="signup_ics"),
     path("pool/<int:entry_id>/leave/", views.pool_leave, name="pool_leave"),
-    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path("calendar/<url_token:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("volunteer/calendar/reset/", views.calendar_link_reset, name="calendar_link_reset"),
     # Organizers
     path("organize/<slug:slug>/", views_organize.dashboard, name="organize"),

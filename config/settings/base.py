@@ -1,10 +1,14 @@
 """Settings shared by every environment; everything that differs comes from the environment."""
 
+import os
+import re
 from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -32,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "csp",
     "events",
     "volunteers",
     "donations",
@@ -40,6 +45,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Before anything that may query with what the request carries (sessions first).
+    "events.middleware.RefuseNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -188,13 +196,74 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 PLEDGEDAY_INSTANCE = env.str("PLEDGEDAY_INSTANCE", default=urlsplit(SITE_URL).netloc)
 LOCALSTRIPE_URL = env.str("LOCALSTRIPE_URL", default="http://127.0.0.1:8420")
 
-# --- Giving -------------------------------------------------------------------------------------
+# --- Giving: limits on starting card gifts (donations.ratelimit) --------------------------------
 
-# Card-testing defence: (starts, seconds). Per IP address, and per event across everyone.
-DONATION_RATE_PER_IP = (env.int("DONATION_RATE_PER_IP", default=8), 10 * 60)
-DONATION_RATE_PER_EVENT = (env.int("DONATION_RATE_PER_EVENT", default=600), 60)
-# Behind a load balancer, the client address is the last hop it appended to X-Forwarded-For.
-USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
+# Card testing itself happens on Stripe's hosted Checkout page, where Stripe Radar applies. These
+# limits keep one browser or one network from flooding us with pending gifts and Checkout
+# Sessions, without refusing a busy corner whose donors share one carrier-NAT address. Rates are
+# django-ratelimit's "count/period" (s, m, h, d; "10/10m" is 10 per 10 minutes).
+_rate_format = re.compile(r"[1-9][0-9]*/([1-9][0-9]*)?[smhd]")
+
+
+def _rate(name: str, default: str) -> str:
+    rate = env.str(name, default=default)
+    if not _rate_format.fullmatch(rate):
+        raise ImproperlyConfigured(f'{name} must look like "10/10m" (a count per period).')
+    return rate
+
+
+for _obsolete, _replacement in {
+    "DONATION_RATE_PER_IP": "DONATION_LIMIT_PER_ADDRESS and DONATION_LIMIT_PER_BROWSER",
+    "DONATION_RATE_PER_EVENT": "DONATION_ALERT_PER_EVENT (an alert now, not a refusal)",
+    "USE_X_FORWARDED_FOR": "TRUSTED_PROXY_COUNT (the number of proxies in front of the site)",
+}.items():
+    if _obsolete in os.environ:
+        raise ImproperlyConfigured(f"{_obsolete} is no longer read: set {_replacement}.")
+
+# Gift starts per browser (its CSRF cookie) and per address (an IPv4 address, or an IPv6 /64:
+# one subscriber's whole network). Refused above these, with the page's "Too many gifts" message.
+DONATION_LIMIT_PER_BROWSER = _rate("DONATION_LIMIT_PER_BROWSER", "10/10m")
+DONATION_LIMIT_PER_ADDRESS = _rate("DONATION_LIMIT_PER_ADDRESS", "300/10m")
+# Gift starts per event across everyone: above it, one alert per period (never a refusal).
+DONATION_ALERT_PER_EVENT = _rate("DONATION_ALERT_PER_EVENT", "600/m")
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "donations.ratelimit.client_ip"
+RATELIMIT_IPV4_MASK = 32
+RATELIMIT_IPV6_MASK = 64
+# A counter the cache lost between its add and its increment lets the gift through.
+RATELIMIT_FAIL_OPEN = True
+
+# The donor's address (django-ipware). 0: the site faces the internet and REMOTE_ADDR is the
+# donor. N: N reverse proxies (load balancer, CDN) stand in front, each appending the address it
+# saw to X-Forwarded-For; the donor is the address the outermost one wrote, and whatever the
+# donor's own request put before it is ignored. The site must be reachable only through them.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+
+# --- Content-Security-Policy (django-csp): no inline script or style anywhere ---------------------
+
+# Where Stripe Checkout lives: the give page's form posts to us and we answer 303 there, and
+# form-action also governs that redirect. (A Checkout custom domain goes here.)
+STRIPE_CHECKOUT_ORIGIN = env.str("STRIPE_CHECKOUT_ORIGIN", default="https://checkout.stripe.com")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, STRIPE_CHECKOUT_ORIGIN],
+    },
+}
+# Where browsers report violations, if anywhere (django-csp rejects settings named CSP_*).
+_csp_report_uri = env.str("CSP_REPORT_URI", default="")
+if _csp_report_uri:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [_csp_report_uri]
 
 # --- The coalition's always-shown help line ----------------------------------------------------
 

@@ -54,9 +54,10 @@ STORAGES = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL")
 vars().update(EMAIL_CONFIG)
 
-# Production runs behind a load balancer: the donor's address (for rate limits) is the last hop it
-# appends to X-Forwarded-For. Set USE_X_FORWARDED_FOR=false only where nothing sits in front.
-USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=True)
+# Production runs behind one load balancer by default: the donor's address (for the gift-start
+# limits) is the one it appends to X-Forwarded-For. Set TRUSTED_PROXY_COUNT to the number of
+# proxies in front (2 with a CDN before the load balancer; 0 where nothing sits in front).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
 ADMINS = [("Pledgeday operators", a) for a in env.list("ADMIN_EMAILS", default=[])]
 
