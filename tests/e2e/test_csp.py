@@ -51,8 +51,9 @@ class Watched:
         self.page.wait_for_load_state("load")
 
     def violations(self) -> list[str]:
+        """What the console showed on every page so far, and what this page reported."""
         reported = self.page.evaluate("window.__csp || []")
-        return [f"{self.page.url}: {line}" for line in self.console + reported]
+        return self.console + [f"{self.page.url}: {line}" for line in reported]
 
 
 @pytest.fixture
@@ -81,7 +82,7 @@ def watched(chromium, width: int = 390, height: int = 844) -> Watched:
 
     def on_console(message) -> None:
         if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
-            result.console.append(message.text)
+            result.console.append(f"{page.url}: {message.text}")
 
     def on_response(response) -> None:
         """Every page of ours must carry the strict policy, or there is nothing to violate."""
@@ -145,9 +146,9 @@ def test_every_page_of_the_site_loads_without_a_csp_violation(
     sign_in(helper, base, person)
     helper.visit(f"{base}/volunteer/shifts/")
     helper.page.click("details.give-link summary")
-    field = helper.page.locator("input[data-select-on-focus] >> nth=0")
-    field.focus()  # the handler moved from onfocus="" to static/js: it still selects the link
-    assert helper.page.evaluate(
+    helper.page.locator("details.give-link input[readonly]").focus()
+    # The handler moved from onfocus="" to static/js: focus still selects the whole link.
+    link_selected = helper.page.evaluate(
         "(() => { const f = document.activeElement;"
         " return f.value.length > 0 && f.selectionStart === 0 && f.selectionEnd === f.value.length;"
         " })()"
@@ -183,6 +184,7 @@ def test_every_page_of_the_site_loads_without_a_csp_violation(
 
     violations = donor.violations() + helper.violations() + organizer.violations()
     assert not violations, "\n".join(violations)
+    assert link_selected
     assert Donation.objects.count() == 1
 
 
