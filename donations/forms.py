@@ -118,6 +118,7 @@ def _amount_limits(form: forms.Form, name: str, event: Event, maximum_cents: int
 class RefundForm(forms.Form):
     amount = AmountField(label=_("Amount to refund"))
     refunded_seen = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    refunds_seen = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 

@@ -173,6 +173,11 @@ class Donation(models.Model):
         return self.total_cents - self.refunded_cents
 
 
+# Refunds recorded before refunds were itemized (migration 0002): one row per gift for the total
+# refunded then, replaced by Stripe's own list the first time the gift's refunds are read back.
+LEGACY_REFUND_PREFIX = "legacy-"
+
+
 class Refund(models.Model):
     """One Stripe refund of a card gift, as Stripe last described it.
 
@@ -234,6 +239,11 @@ class StripeEvent(models.Model):
         PARKED = "parked", _("Needs review")
         RESOLVED = "resolved", _("Resolved by an organizer")
 
+    class Resolution(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted as the gift")
+        REFUNDED = "refunded", _("Refunded in full")
+        DISMISSED = "dismissed", _("Handled another way")
+
     class ParkReason(models.TextChoices):
         AMOUNT_MISMATCH = "amount_mismatch", _("Stripe charged another amount or currency")
         UNKNOWN_PAYMENT = "unknown_payment", _("No gift is known for this payment (yet)")
@@ -263,6 +273,7 @@ class StripeEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     resolution = models.CharField(max_length=300, blank=True)
+    resolution_kind = models.CharField(max_length=10, choices=Resolution.choices, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
@@ -289,6 +300,11 @@ class StripeEvent(models.Model):
                 condition=Q(status="parked"),
             ),
             models.Index(fields=["status", "event"], name="stripeevent_status_event_idx"),
+            models.Index(
+                fields=["payment_intent_id"],
+                name="stripeevent_refunded_pi_idx",
+                condition=Q(resolution_kind="refunded"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,7 @@ def event_donations(*, event: Event) -> QuerySet[Donation]:
         .exclude(status=S.PENDING, method=Donation.Method.CARD)
         .select_related("corner", "bucket", "designated_to", "voided_by")
         .prefetch_related("volunteers")
+        .annotate(refund_count=Count("refunds"))
         .order_by("-created_at", "-id")
     )
 

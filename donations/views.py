@@ -167,6 +167,11 @@ def thanks(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+def _no_constant(name: str) -> None:
+    """JSON has no NaN or Infinity; Python's parser accepts them, the database would not."""
+    raise ValueError(f"{name} is not JSON")
+
+
 @csrf_exempt
 @require_POST
 def stripe_webhook(request: HttpRequest) -> HttpResponse:
@@ -179,7 +184,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     signature = request.META.get("HTTP_STRIPE_SIGNATURE", "")
     try:
         stripe_api.signature_verify(request.body, signature)
-        payload = json.loads(request.body)
+        payload = json.loads(request.body, parse_constant=_no_constant)
     except (ValueError, stripe.SignatureVerificationError):  # UnicodeDecodeError is a ValueError
         return HttpResponse("invalid payload or signature", status=400, content_type="text/plain")
     now = timezone.now()

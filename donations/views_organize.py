@@ -201,7 +201,10 @@ def donation_refund(request: HttpRequest, donation: Donation) -> HttpResponse:
     try:
         if not data["confirmed"]:
             services.donation_refund_check(
-                donation=donation, amount_cents=data["amount"], refunded_seen=data["refunded_seen"]
+                donation=donation,
+                amount_cents=data["amount"],
+                refunded_seen=data["refunded_seen"],
+                refunds_seen=data["refunds_seen"],
             )
             return render(
                 request,
@@ -212,6 +215,7 @@ def donation_refund(request: HttpRequest, donation: Donation) -> HttpResponse:
             donation=donation,
             amount_cents=data["amount"],
             refunded_seen=data["refunded_seen"],
+            refunds_seen=data["refunds_seen"],
             by=signed_in_user(request),
             now=timezone.now(),
         )

@@ -12,6 +12,7 @@ def facts_of_existing_gifts(apps, schema_editor):
     "legacy-" row stands for the total refunded so far). Stored Stripe events get a status from
     what their outcome said."""
     Donation = apps.get_model("donations", "Donation")
+    LedgerEntry = apps.get_model("donations", "LedgerEntry")
     Refund = apps.get_model("donations", "Refund")
     StripeEvent = apps.get_model("donations", "StripeEvent")
     for donation in Donation.objects.select_related("event").iterator():
@@ -20,10 +21,15 @@ def facts_of_existing_gifts(apps, schema_editor):
         if donation.method == "card":
             fields["fee_bp"], fields["fee_fixed_cents"] = event.card_fee_bp, event.card_fee_fixed_cents
             if donation.succeeded_at is not None:
+                # The fee the ledger already took out (the net written when it was paid), not
+                # the event's rule as it is now: that may have changed since.
                 total = donation.amount_cents + donation.fee_cents
+                gift = LedgerEntry.objects.filter(donation_id=donation.pk, key="gift").first()
                 fields["processor_fee_cents"] = (
-                    total * event.card_fee_bp + 5000
-                ) // 10000 + event.card_fee_fixed_cents
+                    total - gift.amount_cents
+                    if gift is not None
+                    else (total * event.card_fee_bp + 5000) // 10000 + event.card_fee_fixed_cents
+                )
         if donation.receipt_sent_at is not None:
             fields["receipt_status"] = "sent"
         elif donation.donor_email and donation.status in ("succeeded", "partially_refunded"):
@@ -52,7 +58,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('donations', '0001_initial'),
-        ('events', '0007_money_settings_and_closing'),
+        ('events', '0008_money_constraints'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -267,6 +273,15 @@ class Migration(migrations.Migration):
             model_name='donation',
             name='status',
             field=models.CharField(choices=[('pending', 'Pending'), ('failed', 'Failed'), ('canceled', 'Canceled'), ('succeeded', 'Succeeded'), ('partially_refunded', 'Partially refunded'), ('refunded', 'Refunded'), ('disputed', 'Disputed'), ('dispute_lost', 'Dispute lost'), ('voided', 'Voided')], default='pending', max_length=20),
+        ),
+        migrations.AddField(
+            model_name='stripeevent',
+            name='resolution_kind',
+            field=models.CharField(blank=True, choices=[('accepted', 'Accepted as the gift'), ('refunded', 'Refunded in full'), ('dismissed', 'Handled another way')], max_length=10),
+        ),
+        migrations.AddIndex(
+            model_name='stripeevent',
+            index=models.Index(condition=models.Q(('resolution_kind', 'refunded')), fields=['payment_intent_id'], name='stripeevent_refunded_pi_idx'),
         ),
         migrations.RunPython(facts_of_existing_gifts, migrations.RunPython.noop),
     ]

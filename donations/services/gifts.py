@@ -146,9 +146,22 @@ def donation_start(
             created_at=now,
         )
         donation.volunteers.set(attribution.volunteers)
-        # Checked again now that the insert holds a share lock on the event row: partner shares
-        # cannot change under this gift any more, and a change committed just before is seen.
+        # Checked again now that the insert holds a share lock on the event row: the shares and
+        # money settings cannot change under this gift any more, and a change committed just
+        # before is seen (the gift then follows what the donor was shown, or is refused).
         designation_check(event=event, designated_to=designated_to)
+        unchanged = Event.objects.filter(
+            pk=event.pk,
+            status__in=OPEN_FOR_GIFTS,
+            currency=event.currency,
+            card_fee_bp=event.card_fee_bp,
+            card_fee_fixed_cents=event.card_fee_fixed_cents,
+        ).exists()
+        if not unchanged:
+            raise ValidationError(
+                _("This pledge day's giving settings just changed. Please check and give again."),
+                code="settings_changed",
+            )
     description = _("Gift to %(title)s") % {"title": event.title}
     token = donation.public_token
     # The external call happens outside any transaction: a slow Stripe never holds a lock.

@@ -20,7 +20,7 @@ from donations.models import CashCount, Donation
 from donations.services.gifts import Attribution, designation_check
 from donations.services.ledger import ledger_settle
 from donations.services.payments import donation_lock
-from donations.services.receipts import receipt_due
+from donations.services.receipts import receipt_state_follow
 from donations.services.states import S
 from events.models import Event, Organization
 from events.money import cents_format
@@ -65,7 +65,7 @@ def _offline_gift(
         **fields,
     )
     donation.volunteers.set(attribution.volunteers)
-    donation.receipt_status = receipt_due(donation)
+    receipt_state_follow(donation)
     donation.save(update_fields=["receipt_status"])
     ledger_settle(donation, now=now)
     if donation.receipt_status == Donation.ReceiptStatus.PENDING:
@@ -135,6 +135,10 @@ def cash_count_record(
         if already is not None:
             return already, False
     event = assignment.bucket.event
+    if event.status == Event.Status.CLOSED:
+        raise ValidationError(
+            _("This pledge day is closed: its cash counts are final."), code="closed"
+        )
     if assignment.returned_at is None:
         raise ValidationError(_("Check the bucket back in before counting it."), code="not_back")
     if counted_by.pk == witnessed_by.pk:

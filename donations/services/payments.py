@@ -17,9 +17,9 @@ from django.db import transaction
 from django.db.models import Sum
 
 from donations import stripe_api
-from donations.models import Donation, Refund, StripeEvent
+from donations.models import LEGACY_REFUND_PREFIX, Donation, Refund, StripeEvent
 from donations.services.ledger import ledger_settle, processor_fee_estimate
-from donations.services.receipts import receipt_due, receipt_state_follow
+from donations.services.receipts import receipt_state_follow
 from donations.services.states import (
     DISPUTE_CLOSED,
     DISPUTE_LOST,
@@ -36,6 +36,7 @@ from events.money import cents_format
 
 logger = logging.getLogger(__name__)
 P = StripeEvent.ParkReason
+R = Donation.ReceiptStatus
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Facts:
     payment_intent_id: str = ""  # the payment the facts are about, when the object names it
     amount_cents: int | None = None  # what Stripe says was charged, checked against ours
     currency: str = ""
+    refunds_complete: bool = False  # `refunds` is Stripe's whole list for the payment
 
 
 def donation_lock(donation_id: int) -> Donation:
@@ -117,9 +119,29 @@ def _applicable_check(donation: Donation, facts: Facts) -> None:
         )
 
 
-def _refunds_merge(donation: Donation, facts: list[RefundInfo], now: dt.datetime) -> None:
-    """Record each refund once; a refund's status only moves forward."""
-    for fact in facts:
+def refunds_complete(donation: Donation, facts: Facts, *, incomplete: bool) -> None:
+    """Before the lock: read the payment's whole refund list from Stripe when the facts do not
+    itemize every refund (a charge.refunded without its list), or when the gift still has the
+    legacy row that stands for refunds made before they were itemized."""
+    if not facts.refunds and not incomplete:
+        return
+    legacy = Refund.objects.filter(
+        donation=donation, stripe_refund_id__startswith=LEGACY_REFUND_PREFIX
+    ).exists()
+    intent = facts.payment_intent_id or donation.stripe_payment_intent_id
+    if (incomplete or legacy) and intent:
+        facts.refunds = [*facts.refunds, *stripe_api.refunds_list(intent)]
+        facts.refunds_complete = True
+
+
+def _refunds_merge(donation: Donation, facts: Facts, now: dt.datetime) -> None:
+    """Record each refund once; a refund's status only moves forward. Stripe's whole list
+    replaces the legacy row that stood for the refunds made before they were itemized."""
+    if facts.refunds_complete:
+        Refund.objects.filter(
+            donation=donation, stripe_refund_id__startswith=LEGACY_REFUND_PREFIX
+        ).delete()
+    for fact in facts.refunds:
         refund = Refund.objects.filter(stripe_refund_id=fact.stripe_refund_id).first()
         if refund is None:
             Refund.objects.create(
@@ -171,27 +193,33 @@ def donation_observe(*, donation_id: int, facts: Facts, now: dt.datetime) -> Don
         if facts.charge_id and not donation.stripe_charge_id:
             donation.stripe_charge_id = facts.charge_id
         if facts.refunds:
-            _refunds_merge(donation, facts.refunds, now)
+            _refunds_merge(donation, facts, now)
         donation.dispute_status = _dispute_merge(donation.dispute_status, facts.dispute_status)
         after = _status_derive(donation, facts)
         if after != before and after not in TRANSITIONS[before]:
             raise MoneyInvariantError(f"gift {donation.pk} cannot move from {before} to {after}")
         donation.status = after
-        if newly_paid:
-            donation.receipt_status = receipt_due(donation)
+        receipt_before = donation.receipt_status
         receipt_state_follow(donation)
         donation.save()
         ledger_settle(donation, now=now)
-        _follow_ups_queue(donation, newly_paid=newly_paid, learned=bool(learned))
+        _follow_ups_queue(
+            donation,
+            newly_paid=newly_paid,
+            learned=bool(learned),
+            receipt_due=receipt_before != R.PENDING == donation.receipt_status,
+        )
         return donation
 
 
-def _follow_ups_queue(donation: Donation, *, newly_paid: bool, learned: bool) -> None:
+def _follow_ups_queue(
+    donation: Donation, *, newly_paid: bool, learned: bool, receipt_due: bool
+) -> None:
     """After commit: the receipt, Stripe's actual fee, and parked events of this payment."""
     from donations import tasks
 
     donation_id = donation.pk
-    if newly_paid and donation.receipt_status == Donation.ReceiptStatus.PENDING:
+    if receipt_due:
         transaction.on_commit(lambda: tasks.donation_receipt_send.delay(donation_id), robust=True)
     if newly_paid and not stripe_api.is_local():
         # localstripe reports a fee of 0 on every charge: the demo keeps the estimate.

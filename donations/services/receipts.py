@@ -36,18 +36,22 @@ RECEIPT_MAX_ATTEMPTS = 6
 RECEIPT_SCAN_AFTER = dt.timedelta(minutes=2)
 
 
-def receipt_due(donation: Donation) -> str:
-    """The receipt state a gift that was just recorded as paid starts in."""
-    if donation.donor_email and donation.status in RECEIPTED_STATUSES:
-        return R.PENDING
-    return R.NONE
-
-
 def receipt_state_follow(donation: Donation) -> None:
-    """A pending receipt is dropped when the gift leaves the receipted states (refunded in
-    full, disputed, voided) before it went out. The caller holds the row lock and saves."""
-    if donation.receipt_status == R.PENDING and donation.status not in RECEIPTED_STATUSES:
+    """Keep the receipt's state in step with the gift's (the caller holds the row lock and
+    saves): a paid gift with an email, in a receipted state, whose receipt never went out, has
+    one due — when it is paid, and again if it comes back (a refund that failed, a dispute won);
+    one still pending is dropped when the gift leaves those states (refunded in full, disputed,
+    voided) before it went out. A failed or sent receipt is left as it is."""
+    receipted = donation.status in RECEIPTED_STATUSES and donation.succeeded_at is not None
+    if donation.receipt_status == R.PENDING and not receipted:
         donation.receipt_status = R.NONE
+    elif (
+        donation.receipt_status == R.NONE
+        and receipted
+        and donation.donor_email
+        and donation.receipt_sent_at is None
+    ):
+        donation.receipt_status = R.PENDING
 
 
 def donation_receipt_send(*, donation_id: int, now: dt.datetime) -> str:

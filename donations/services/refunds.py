@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from donations import stripe_api
 from donations.models import Donation, Refund
-from donations.services.payments import Facts, donation_observe
+from donations.services.payments import Facts, donation_observe, refunds_complete
 from events.money import cents_format
 from volunteers.models import User
 
@@ -38,10 +38,7 @@ def _refund_check(donation: Donation, *, amount_cents: int, refunded_seen: int) 
     if not donation.stripe_payment_intent_id:
         raise ValidationError(_("This gift has no card payment to refund."), code="no_payment")
     if donation.refunded_cents != refunded_seen:
-        raise ValidationError(
-            _("This gift changed since the page was loaded; check it and try again."),
-            code="stale",
-        )
+        raise _stale()
     refundable = donation.total_cents - refunded_seen
     if not 1 <= amount_cents <= refundable:
         raise ValidationError(
@@ -54,9 +51,25 @@ def _refund_check(donation: Donation, *, amount_cents: int, refunded_seen: int) 
         )
 
 
-def donation_refund_check(*, donation: Donation, amount_cents: int, refunded_seen: int) -> None:
+def _stale() -> ValidationError:
+    return ValidationError(
+        _("This gift changed since the page was loaded; check it and try again."), code="stale"
+    )
+
+
+def donation_refund_check(
+    *, donation: Donation, amount_cents: int, refunded_seen: int, refunds_seen: int
+) -> None:
     """What the confirmation page checks before asking "refund this?"; raises if it cannot."""
     _refund_check(donation, amount_cents=amount_cents, refunded_seen=refunded_seen)
+    if donation.refunds.count() != refunds_seen:
+        raise _stale()
+
+
+def _refund_key(donation: Donation, *, refunds_seen: int, refunded_seen: int) -> str:
+    """From what the page showed: how many refunds, and how much refunded. A refund that fails
+    brings the refunded total back to an earlier value, but never the number of refunds."""
+    return f"donation-{donation.pk}-refund-{refunds_seen}-after-{refunded_seen}"
 
 
 def _refund_claim(*, donation_id: int, refunded_seen: int, now: dt.datetime) -> bool:
@@ -70,12 +83,19 @@ def _refund_claim(*, donation_id: int, refunded_seen: int, now: dt.datetime) -> 
 
 
 def donation_refund(
-    *, donation: Donation, amount_cents: int, refunded_seen: int, by: User, now: dt.datetime
+    *,
+    donation: Donation,
+    amount_cents: int,
+    refunded_seen: int,
+    refunds_seen: int,
+    by: User,
+    now: dt.datetime,
 ) -> Donation:
     """Refund part or all of a card gift through Stripe, once.
 
-    refunded_seen is what the organizer's page showed as refunded; a gift that changed since,
-    or whose refund someone else is making right now, is refused with a message to reload.
+    refunded_seen and refunds_seen are what the organizer's page showed (the amount refunded,
+    the number of refunds); a gift that changed since, or whose refund someone else is making
+    right now, is refused with a message to reload.
     """
     donation = Donation.objects.get(pk=donation.pk)
     _refund_check(donation, amount_cents=amount_cents, refunded_seen=refunded_seen)
@@ -87,11 +107,16 @@ def donation_refund(
             ),
             code="busy",
         )
+    if donation.refunds.count() != refunds_seen:  # a refund recorded since (the claim holds now)
+        Donation.objects.filter(pk=donation.pk).update(refund_claimed_until=None)
+        raise _stale()
     try:
         refund = stripe_api.refund_create(
             payment_intent_id=donation.stripe_payment_intent_id or "",
             amount_cents=amount_cents,
-            idempotency_key=f"donation-{donation.pk}-refund-after-{refunded_seen}",
+            idempotency_key=_refund_key(
+                donation, refunds_seen=refunds_seen, refunded_seen=refunded_seen
+            ),
             metadata=stripe_api.metadata(donation_id=donation.pk, event_slug=donation.event.slug),
         )
     except stripe.StripeError as error:
@@ -101,10 +126,12 @@ def donation_refund(
             % {"reason": error.user_message or error},
             code="gateway",
         ) from error
+    facts = Facts(
+        paid=True, refunds=[refund], payment_intent_id=donation.stripe_payment_intent_id or ""
+    )
+    refunds_complete(donation, facts, incomplete=False)  # a legacy row is replaced by the list
     with transaction.atomic():
-        donation = donation_observe(
-            donation_id=donation.pk, facts=Facts(paid=True, refunds=[refund]), now=now
-        )
+        donation = donation_observe(donation_id=donation.pk, facts=facts, now=now)
         Refund.objects.filter(stripe_refund_id=refund.stripe_refund_id).update(requested_by=by)
         Donation.objects.filter(pk=donation.pk).update(refund_claimed_until=None)
     return Donation.objects.get(pk=donation.pk)

@@ -33,7 +33,12 @@ from django.utils.translation import gettext as _
 
 from donations import stripe_api
 from donations.models import Donation, StripeEvent
-from donations.services.payments import Facts, donation_lock, donation_observe
+from donations.services.payments import (
+    Facts,
+    donation_lock,
+    donation_observe,
+    refunds_complete,
+)
 from donations.services.states import UNPAID, S, Unapplicable
 from donations.stripe_api import RefundInfo
 from events.alerts import alert
@@ -57,6 +62,7 @@ HANDLED_TYPES = frozenset(
         "charge.dispute.created",
         "charge.dispute.updated",
         "charge.dispute.closed",
+        "checkout.session.completed",
         "checkout.session.expired",
     }
 )
@@ -72,10 +78,15 @@ class MalformedEvent(ValueError):
 
 
 def _no_nul(value: Any) -> None:
-    """PostgreSQL stores no NUL character in text or JSON: refuse it up front."""
+    """PostgreSQL stores no NUL character in text or JSON, and no database stores half a
+    character (a lone surrogate from a "\\ud800" escape): refuse them up front."""
     if isinstance(value, str):
         if "\x00" in value:
             raise MalformedEvent("a NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise MalformedEvent("text that is not valid Unicode") from error
     elif isinstance(value, dict):
         for key, item in value.items():
             _no_nul(key)
@@ -139,9 +150,19 @@ class Reading:
     refunds_incomplete: bool = False  # the object's refund list is missing or cut short
 
 
+# Metadata of payments started before the namespaced keys (in flight at the upgrade): honoured
+# only together with the pledge day's slug, which must then match the gift's.
+LEGACY_DONATION, LEGACY_EVENT = "donation_id", "event"
+
+
 def _keys(obj: dict[str, Any], **found: str) -> Keys:
     metadata = _dict(obj, "metadata")
     raw = metadata.get(stripe_api.METADATA_DONATION)
+    event_slug = _str(metadata, stripe_api.METADATA_EVENT, limit=80)
+    instance = _str(metadata, stripe_api.METADATA_INSTANCE)
+    if raw is None and LEGACY_DONATION in metadata and LEGACY_EVENT in metadata:
+        raw, event_slug = metadata[LEGACY_DONATION], _str(metadata, LEGACY_EVENT, limit=80)
+        instance = settings.PLEDGEDAY_INSTANCE
     donation_id = None
     if raw is not None:
         if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit() or len(raw) > 18:
@@ -149,8 +170,8 @@ def _keys(obj: dict[str, Any], **found: str) -> Keys:
         donation_id = int(raw)
     return Keys(
         donation_id=donation_id,
-        event_slug=_str(metadata, stripe_api.METADATA_EVENT, limit=80),
-        instance=_str(metadata, stripe_api.METADATA_INSTANCE),
+        event_slug=event_slug,
+        instance=instance,
         ours=raw is not None,
         **found,
     )
@@ -207,9 +228,17 @@ def _read(event_type: str, obj: dict[str, Any]) -> Reading:
         # A dispute says nothing about whether we were paid: only the payment's own events do.
         facts = Facts(dispute_status=_str(obj, "status", limit=40), charge_id=_id(obj, "charge"))
         return Reading(facts, _keys(obj, payment_intent=_id(obj, "payment_intent")))
-    # checkout.session.expired
     keys = _keys(obj, checkout_session=_str(obj, "id"), payment_intent=_id(obj, "payment_intent"))
-    return Reading(Facts(expired=obj.get("payment_status") != "paid"), keys)
+    paid = _str(obj, "payment_status", limit=40) == "paid"
+    if event_type == "checkout.session.completed":
+        # Binds the gift's PaymentIntent as soon as Checkout knows it (found by the session).
+        facts = Facts(
+            paid=paid,
+            amount_cents=_amount(obj, "amount_total") if paid else None,
+            currency=_str(obj, "currency", limit=3),
+        )
+        return Reading(facts, keys)
+    return Reading(Facts(expired=not paid), keys)  # checkout.session.expired
 
 
 @dataclass(frozen=True)
@@ -277,17 +306,29 @@ class _Outcome:
     event: Event | None = None
 
 
-def _donation_find(keys: Keys) -> Donation | None:
+def _donation_bound(keys: Keys) -> Donation | None:
+    """The gift this payment is bound to (its PaymentIntent, or its Checkout Session)."""
     donations = Donation.objects.select_related("event")
     found = None
     if keys.payment_intent:
         found = donations.filter(stripe_payment_intent_id=keys.payment_intent).first()
     if found is None and keys.checkout_session:
         found = donations.filter(stripe_checkout_session_id=keys.checkout_session).first()
-    if found is None and keys.donation_id is not None:
-        # Our metadata, and only for a card gift: it binds the gift's payment when first seen.
-        found = donations.filter(pk=keys.donation_id, method=Donation.Method.CARD).first()
     return found
+
+
+# Objects that always carry our metadata when they are ours (a charge gets its PaymentIntent's):
+# without it, they belong to something else on the same Stripe account.
+OURS_WHEN_TAGGED = ("payment_intent.", "checkout.session.", "charge.refunded")
+
+
+def _refunded_from_attention(payment_intent_id: str) -> StripeEvent | None:
+    """A parked payment a finance organizer refunded in full: its later events need no one."""
+    if not payment_intent_id:
+        return None
+    return StripeEvent.objects.filter(
+        payment_intent_id=payment_intent_id, resolution_kind=StripeEvent.Resolution.REFUNDED
+    ).first()
 
 
 def _apply(record: StripeEvent, now: dt.datetime) -> _Outcome:
@@ -297,11 +338,28 @@ def _apply(record: StripeEvent, now: dt.datetime) -> _Outcome:
         return _Outcome(St.IGNORED, "ignored: livemode is not this site's")
     reading = _read(record.type, record.payload["data"]["object"])
     keys, facts = reading.keys, reading.facts
-    if keys.ours and keys.instance != settings.PLEDGEDAY_INSTANCE:
-        return _Outcome(St.IGNORED, f"ignored: a payment of another site ({keys.instance!r})")
-    donation = _donation_find(keys)
+    # A binding (PaymentIntent, Checkout Session) decides; our metadata only finds a gift whose
+    # payment is not bound yet, and only when it names this site.
+    donation = _donation_bound(keys)
     if donation is None:
-        if not keys.ours and record.type.startswith(("payment_intent.", "checkout.session.")):
+        refunded = _refunded_from_attention(keys.payment_intent)
+        if refunded is not None:
+            return _Outcome(
+                St.IGNORED,
+                f"ignored: about a payment refunded in full from the attention page "
+                f"({refunded.stripe_id})",
+                event=refunded.event,
+            )
+        if keys.ours and keys.instance != settings.PLEDGEDAY_INSTANCE:
+            return _Outcome(St.IGNORED, f"ignored: a payment of another site ({keys.instance!r})")
+        if keys.donation_id is not None:
+            donation = (
+                Donation.objects.select_related("event")
+                .filter(pk=keys.donation_id, method=Donation.Method.CARD)
+                .first()
+            )
+    if donation is None:
+        if not keys.ours and record.type.startswith(OURS_WHEN_TAGGED):
             return _Outcome(St.IGNORED, "ignored: not a Pledgeday payment")
         event = Event.objects.filter(slug=keys.event_slug).first() if keys.event_slug else None
         return _Outcome(
@@ -317,9 +375,7 @@ def _apply(record: StripeEvent, now: dt.datetime) -> _Outcome:
             donation.event,
         )
     facts.payment_intent_id = keys.payment_intent
-    if reading.refunds_incomplete and keys.payment_intent:
-        # Stripe's own list is the truth about refunds the event did not itemize.
-        facts.refunds = [*facts.refunds, *stripe_api.refunds_list(keys.payment_intent)]
+    refunds_complete(donation, facts, incomplete=reading.refunds_incomplete)
     try:
         donation = donation_observe(donation_id=donation.pk, facts=facts, now=now)
     except Unapplicable as verdict:
@@ -390,9 +446,12 @@ def stripe_events_parked_unknown(*, now: dt.datetime) -> list[int]:
 # --- Resolving parked events (finance organizers) ----------------------------------------------
 
 
-def _resolved(record: StripeEvent, *, by: User, note: str, now: dt.datetime) -> StripeEvent:
+def _resolved(
+    record: StripeEvent, *, by: User, note: str, kind: str, now: dt.datetime
+) -> StripeEvent:
     record.status, record.park_reason = St.RESOLVED, ""
     record.resolved_at, record.resolved_by, record.resolution = now, by, note[:300]
+    record.resolution_kind = kind
     record.processed_at = now
     record.save()
     return record
@@ -414,7 +473,9 @@ def stripe_event_dismiss(
     record = _parked(record)
     if not note.strip():
         raise ValidationError(_("Say what was done about this payment."), code="note")
-    return _resolved(record, by=by, note=note.strip(), now=now)
+    return _resolved(
+        record, by=by, note=note.strip(), kind=StripeEvent.Resolution.DISMISSED, now=now
+    )
 
 
 def stripe_event_accept_amount(*, record: StripeEvent, by: User, now: dt.datetime) -> StripeEvent:
@@ -445,7 +506,8 @@ def stripe_event_accept_amount(*, record: StripeEvent, by: User, now: dt.datetim
             "amount": cents_format(charged, currency)
         }
         record.resolved_at, record.resolved_by, record.resolution = now, by, note
-        record.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+        record.resolution_kind = StripeEvent.Resolution.ACCEPTED
+        record.save(update_fields=["resolved_at", "resolved_by", "resolution", "resolution_kind"])
     stripe_event_process(record=record, now=now)
     return StripeEvent.objects.get(pk=record.pk)
 
@@ -465,6 +527,7 @@ def stripe_event_refund(*, record: StripeEvent, by: User, now: dt.datetime) -> S
             payment_intent_id=record.payment_intent_id,
             amount_cents=None,
             idempotency_key=f"parked-{record.stripe_id}-refund",
+            # Its later events are known by the PaymentIntent (_refunded_from_attention).
             metadata={"pledgeday_parked_event": record.stripe_id},
         )
     except stripe.StripeError as error:
@@ -484,7 +547,7 @@ def stripe_event_refund(*, record: StripeEvent, by: User, now: dt.datetime) -> S
         note = _("Refunded in full to the donor (%(refund)s).") % {
             "refund": refund.stripe_refund_id
         }
-        return _resolved(record, by=by, note=note, now=now)
+        return _resolved(record, by=by, note=note, kind=StripeEvent.Resolution.REFUNDED, now=now)
 
 
 def stripe_event_process_by_id(*, record_id: int, now: dt.datetime) -> str:

@@ -3,7 +3,6 @@
 from django.db import migrations, models
 from django.db.models import F
 
-from events import triggers
 
 STRIPE_MINIMUM_CENTS = {"usd": 50, "cad": 50, "mxn": 1000, "eur": 50}  # as of this migration
 
@@ -60,18 +59,4 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(minimums_up_to_stripes, migrations.RunPython.noop),
         migrations.RunPython(closed_at_for_closed_events, migrations.RunPython.noop),
-        migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('currency', 'usd'), ('minimum_gift_cents__gte', 50)), models.Q(('currency', 'cad'), ('minimum_gift_cents__gte', 50)), models.Q(('currency', 'mxn'), ('minimum_gift_cents__gte', 1000)), models.Q(('currency', 'eur'), ('minimum_gift_cents__gte', 50)), _connector='OR'), name='event_minimum_gift_at_least_stripes'),
-        ),
-        migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('maximum_gift_cents__gte', models.F('minimum_gift_cents'))), name='event_maximum_gift_above_minimum'),
-        ),
-        migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('maximum_offline_cents__gte', 1)), name='event_maximum_offline_positive'),
-        ),
-        # SQLite rebuilt events_event above, dropping its triggers: put them back.
-        migrations.RunPython(triggers.install, migrations.RunPython.noop),
     ]

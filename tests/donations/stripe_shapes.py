@@ -126,11 +126,16 @@ def event(event_type: str, obj: dict, *, event_id: str = "") -> dict:
     )
 
 
+def sign_bytes(body: bytes, *, secret: str = LOCAL_WEBHOOK_SECRET, at: int | None = None) -> str:
+    """The Stripe-Signature header for a raw body (HMAC-SHA256 of "t.body")."""
+    timestamp = int(time.time()) if at is None else at
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
 def signed(
     payload: dict, *, secret: str = LOCAL_WEBHOOK_SECRET, at: int | None = None
 ) -> tuple[bytes, str]:
     """The body and Stripe-Signature header Stripe would send (HMAC-SHA256 of "t.body")."""
     body = json.dumps(payload).encode()
-    timestamp = int(time.time()) if at is None else at
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return body, f"t={timestamp},v1={mac}"
+    return body, sign_bytes(body, secret=secret, at=at)

@@ -110,7 +110,12 @@ def test_a_refund_is_sent_with_a_key_from_what_the_page_showed_and_recorded_at_o
     Donation.objects.filter(pk=donation.pk).update(status="succeeded", succeeded_at=timezone.now())
     organizer = UserFactory()
     result = services.donation_refund(
-        donation=donation, amount_cents=1000, refunded_seen=0, by=organizer, now=timezone.now()
+        donation=donation,
+        amount_cents=1000,
+        refunded_seen=0,
+        refunds_seen=0,
+        by=organizer,
+        now=timezone.now(),
     )
     (refund_call,) = stripe_live.requests
     assert (refund_call["method"], refund_call["path"]) == ("post", "/v1/refunds")
@@ -122,7 +127,7 @@ def test_a_refund_is_sent_with_a_key_from_what_the_page_showed_and_recorded_at_o
         "metadata[pledgeday_instance]": "127.0.0.1:8000",
     }
     # From what the page showed (nothing refunded yet), not from the amount typed.
-    assert refund_call["headers"]["Idempotency-Key"] == f"donation-{donation.pk}-refund-after-0"
+    assert refund_call["headers"]["Idempotency-Key"] == f"donation-{donation.pk}-refund-0-after-0"
     assert result.status == Donation.Status.PARTIALLY_REFUNDED
     assert result.refunded_cents == 1000
     (refund,) = result.refunds.all()
@@ -144,6 +149,7 @@ def test_a_refund_larger_than_what_is_left_is_refused_before_stripe(
             donation=donation,
             amount_cents=2501,
             refunded_seen=0,
+            refunds_seen=0,
             by=UserFactory(),
             now=timezone.now(),
         )

@@ -503,3 +503,27 @@ def test_an_amount_written_in_a_form_people_do_not_type_is_refused(
     assert "Enter an amount like 25 or 25.50." in text(response)
     assert not Donation.objects.exists()
     assert stripe_live.requests == []
+
+
+def test_a_gift_started_while_the_fee_changes_is_refused_not_given_under_old_settings(
+    bucket: Bucket, stripe_live: RecordingTransport
+) -> None:
+    """The donor's page was built with the old fee; the insert sees the new one (it holds a
+    share lock on the event from then on) and refuses instead of mixing the two."""
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from donations import services
+
+    shown = Event.objects.get(pk=bucket.event_id)
+    Event.objects.filter(pk=shown.pk).update(card_fee_bp=350)  # committed meanwhile
+    with pytest.raises(ValidationError) as refused:
+        services.donation_start(
+            event=shown, amount_cents=2500, cover_fee=True, designated_to=None,
+            attribution=services.Attribution(bucket=bucket), donor_name="", donor_email="",
+            anonymous=False, language="en", now=timezone.now(), success_url="https://x/{token}",
+            cancel_url="https://x/", demo_pay_url="https://x/{token}",
+        )  # fmt: skip
+    assert refused.value.code == "settings_changed"
+    assert not Donation.objects.exists()
+    assert stripe_live.requests == []

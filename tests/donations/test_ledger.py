@@ -254,3 +254,36 @@ def test_any_order_of_events_with_repeats_ends_in_the_same_state_and_ledger(
     assert (gift.status, gift.refunded_cents) == (Donation.Status.PARTIALLY_REFUNDED, 300)
     assert ledger_sum(gift) == net_at_290_and_30(2500) - 300
     assert LedgerEntry.objects.filter(donation=gift, kind=K.GIFT).count() == 1
+
+
+def test_a_refund_made_before_refunds_were_itemized_is_not_counted_twice(
+    client: Client, fake_stripe: FakeStripe
+) -> None:
+    """Migration 0002 left one "legacy-" row for what was refunded before; the first refund
+    event after it reads Stripe's whole list, which replaces that row."""
+    donation = CardDonationFactory()
+    deliver(client, succeeded(donation))
+    now = timezone.now()
+    Refund.objects.create(
+        donation=donation, stripe_refund_id=f"legacy-{donation.pk}", amount_cents=500,
+        status="succeeded", created_at=now, updated_at=now,
+    )  # fmt: skip
+    Donation.objects.filter(pk=donation.pk).update(
+        refunded_cents=500, status=Donation.Status.PARTIALLY_REFUNDED
+    )
+    services.ledger_settle(fresh(donation), now=now)
+    listed = {
+        "object": "list",
+        "data": [shapes.refund(donation, 500, number=1), shapes.refund(donation, 300, number=2)],
+        "has_more": False,
+        "url": "/v1/refunds",
+    }
+    fake_stripe.answer("get", "/v1/refunds", listed)
+    deliver(client, refunded(donation, 500, 300))
+    gift = fresh(donation)
+    assert gift.refunded_cents == 800
+    assert sorted(gift.refunds.values_list("stripe_refund_id", flat=True)) == [
+        f"re_{donation.pk}_1",
+        f"re_{donation.pk}_2",
+    ]
+    assert ledger_sum(gift) == net_at_290_and_30(2500) - 800

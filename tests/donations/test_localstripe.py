@@ -79,7 +79,12 @@ def test_a_refund_through_localstripe_is_recorded_at_once(localstripe: str, live
     client.post(f"/give/demo-pay/{donation.public_token}/")
     assert wait_for(lambda: Donation.objects.get(pk=donation.pk).status == "succeeded")
     result = services.donation_refund(
-        donation=donation, amount_cents=2000, refunded_seen=0, by=UserFactory(), now=timezone.now()
+        donation=donation,
+        amount_cents=2000,
+        refunded_seen=0,
+        refunds_seen=0,
+        by=UserFactory(),
+        now=timezone.now(),
     )
     assert result.status == Donation.Status.PARTIALLY_REFUNDED
     assert result.refunded_cents == 2000

@@ -244,3 +244,33 @@ def test_a_card_gift_is_refunded_not_voided(client: Client, event: Event, financ
     response = client.post(f"/organize/donations/{card.pk}/void/", {"reason": "x"})
     assert "refunded through Stripe, not voided" in response.content.decode()
     assert Donation.objects.get(pk=card.pk).status == Donation.Status.SUCCEEDED
+
+
+def test_a_closed_pledge_days_cash_counts_are_final(event: Event, organizer: User) -> None:
+    from django.core.exceptions import ValidationError
+
+    from donations import services
+    from tests.factories import BucketFactory, ShiftFactory
+    from volunteers.models import BucketAssignment
+
+    assignment = BucketAssignment.objects.create(
+        bucket=BucketFactory(event=event), shift=ShiftFactory(corner__event=event),
+        handed_out_at=timezone.now(), handed_out_by=organizer, returned_at=timezone.now(),
+    )  # fmt: skip
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.CLOSED)
+    with pytest.raises(ValidationError) as refused:
+        services.cash_count_record(
+            assignment=assignment, amount_cents=1000, counted_by=organizer,
+            witnessed_by=MembershipFactory(event=event).user, now=timezone.now(),
+        )  # fmt: skip
+    assert refused.value.code == "closed"
+    assert not Donation.objects.exists()
+
+
+def test_a_check_mailed_after_the_day_is_still_recorded(
+    client: Client, event: Event, organizer: User
+) -> None:
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.CLOSED)
+    client.force_login(organizer)
+    assert post_check(client, event).status_code == 302
+    assert Donation.objects.get().method == Donation.Method.CHECK

@@ -437,7 +437,9 @@ def test_a_refund_by_a_volunteer_is_forbidden(
     donation = paid_card_gift(event)
     client.force_login(volunteer())
     assert (
-        client.post(refund_url(donation), {"amount": "5.00", "refunded_seen": "0"}).status_code
+        client.post(
+            refund_url(donation), {"amount": "5.00", "refunded_seen": "0", "refunds_seen": "0"}
+        ).status_code
         == 403
     )
     assert stripe_live.requests == []
@@ -449,7 +451,9 @@ def test_a_refund_larger_than_what_is_left_is_refused_without_calling_stripe(
     donation = paid_card_gift(event)
     client.force_login(finance)
     response = client.post(
-        refund_url(donation), {"amount": "25.01", "refunded_seen": "0"}, follow=True
+        refund_url(donation),
+        {"amount": "25.01", "refunded_seen": "0", "refunds_seen": "0"},
+        follow=True,
     )
     assert response.redirect_chain == [(f"/organize/{event.slug}/donations/", 302)]
     assert "You can refund between $0.01 and $25.00." in text(response)
@@ -465,7 +469,9 @@ def test_a_refund_from_a_stale_page_is_refused_without_calling_stripe(
     Donation.objects.filter(pk=donation.pk).update(refunded_cents=500)
     client.force_login(finance)
     response = client.post(
-        refund_url(donation), {"amount": "5.00", "refunded_seen": "0"}, follow=True
+        refund_url(donation),
+        {"amount": "5.00", "refunded_seen": "0", "refunds_seen": "0"},
+        follow=True,
     )
     assert "changed since the page was loaded" in text(response)
     assert stripe_live.requests == []
@@ -477,7 +483,9 @@ def test_an_unpaid_card_gift_cannot_be_refunded(
     donation = CardDonationFactory(event=event)
     client.force_login(finance)
     response = client.post(
-        refund_url(donation), {"amount": "5.00", "refunded_seen": "0"}, follow=True
+        refund_url(donation),
+        {"amount": "5.00", "refunded_seen": "0", "refunds_seen": "0"},
+        follow=True,
     )
     assert "Only a completed card gift can be refunded." in text(response)
     assert stripe_live.requests == []

@@ -350,3 +350,103 @@ def test_a_malformed_or_unstorable_body_is_refused_with_400_and_nothing_stored(
     assert status == 400
     assert not StripeEvent.objects.exists()
     assert any("malformed" in r.getMessage() for r in caplog.records)
+
+
+def test_a_lone_surrogate_or_nan_is_refused_with_400(client: Client) -> None:
+    """A signed body whose text cannot be stored (half a character) or whose numbers are not
+    JSON (NaN): refused, not a 500 or a false alert."""
+    for raw in (
+        b'{"id": "evt_\\ud800", "type": "customer.created", "data": {"object": {"id": "x"}}}',
+        b'{"id": "evt_nan", "type": "customer.created", "data": {"object": {"n": NaN}}}',
+    ):
+        body, signature = raw, shapes.sign_bytes(raw)
+        response = client.post(
+            "/stripe/webhook/", body, content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=signature,
+        )  # fmt: skip
+        assert response.status_code == 400
+    assert not StripeEvent.objects.exists()
+
+
+# --- Payments in flight across the upgrade, Checkout's own completion -------------------------
+
+
+def test_a_checkout_payment_started_before_the_upgrade_and_paid_after_it_is_recorded(
+    client: Client,
+) -> None:
+    donation = CardDonationFactory(stripe_payment_intent_id=None)  # Checkout: bound on payment
+    legacy = {"donation_id": str(donation.pk), "event": donation.event.slug}
+    intent = shapes.payment_intent(donation, id="pi_legacy_1", metadata=legacy)
+    status, body = deliver(client, shapes.event("payment_intent.succeeded", intent))
+    assert (status, body) == (200, f"gift {donation.pk} is succeeded")
+    assert fresh(donation).stripe_payment_intent_id == "pi_legacy_1"
+
+
+def test_old_metadata_naming_another_pledge_day_is_not_taken_for_this_gift(
+    client: Client,
+) -> None:
+    donation = CardDonationFactory(stripe_payment_intent_id=None)
+    legacy = {"donation_id": str(donation.pk), "event": "some-other-day"}
+    intent = shapes.payment_intent(donation, id="pi_legacy_2", metadata=legacy)
+    deliver(client, shapes.event("payment_intent.succeeded", intent))
+    assert StripeEvent.objects.get().status == St.PARKED
+    assert fresh(donation).status == Donation.Status.PENDING
+
+
+def test_checkout_completion_binds_the_payment_and_pays_the_gift(client: Client) -> None:
+    donation = CardDonationFactory(stripe_payment_intent_id=None)
+    session = shapes.shape(
+        "checkout.session",
+        id=donation.stripe_checkout_session_id,
+        payment_intent="pi_from_checkout",
+        payment_status="paid",
+        amount_total=donation.total_cents,
+        currency="usd",
+        metadata=shapes.ours(donation),
+    )
+    status, body = deliver(client, shapes.event("checkout.session.completed", session))
+    assert (status, body) == (200, f"gift {donation.pk} is succeeded")
+    assert fresh(donation).stripe_payment_intent_id == "pi_from_checkout"
+    # The PaymentIntent's own event, from another site's point of view, cannot take it back.
+    intent = shapes.payment_intent(fresh(donation))
+    intent["metadata"]["pledgeday_instance"] = "renamed.example.org"
+    deliver(client, shapes.event("payment_intent.succeeded", intent))
+    assert StripeEvent.objects.filter(status=St.APPLIED).count() == 2
+
+
+def test_refunding_a_parked_payment_leaves_nothing_needing_attention(
+    client: Client, fake_stripe: FakeStripe
+) -> None:
+    from django.utils import timezone
+
+    from donations import selectors, services
+
+    donation = CardDonationFactory(stripe_payment_intent_id=None)
+    intent = shapes.payment_intent(
+        donation, id="pi_other_amount", amount=3000, amount_received=3000
+    )
+    deliver(client, shapes.event("payment_intent.succeeded", intent))
+    record = StripeEvent.objects.get(status=St.PARKED)
+    refund = shapes.refund(
+        donation, 3000, number=9, payment_intent="pi_other_amount",
+        metadata={"pledgeday_parked_event": record.stripe_id},
+    )  # fmt: skip
+    fake_stripe.answer("post", "/v1/refunds", refund)
+    services.stripe_event_refund(record=record, by=UserFactory(), now=timezone.now())
+    # What every refund produces afterwards:
+    charge = shapes.charge(
+        donation, payment_intent="pi_other_amount", amount=3000, amount_refunded=3000,
+        refunds={"object": "list", "data": [refund], "has_more": False},
+    )  # fmt: skip
+    deliver(client, shapes.event("charge.refunded", charge))
+    deliver(client, shapes.event("refund.created", refund))
+    assert not StripeEvent.objects.filter(status=St.PARKED).exists()
+    assert selectors.event_attention_count(event=donation.event) == 0
+
+
+def test_a_charge_of_another_product_on_the_account_is_ignored(client: Client) -> None:
+    donation = CardDonationFactory.build(pk=424242, stripe_payment_intent_id="pi_shop")
+    donation.event = CardDonationFactory().event
+    charge = shapes.charge(donation, 500, metadata={"order": "A-17"})
+    status, body = deliver(client, shapes.event("charge.refunded", charge))
+    assert (status, body) == (200, "ignored: not a Pledgeday payment")

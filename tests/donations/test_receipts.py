@@ -174,3 +174,20 @@ def test_the_receipt_says_the_fiscal_host_receives_it_for_the_coalitions_partner
     assert "receives this gift on behalf of" in body
     for partner in event.partners.select_related("organization"):
         assert partner.organization.name in body
+
+
+def test_a_gift_kept_after_its_refund_failed_gets_its_receipt(
+    client: Client, django_capture_on_commit_callbacks, mailoutbox
+) -> None:
+    from tests.donations import stripe_shapes as shapes
+    from tests.support.webhooks import refunded
+
+    donation = paid_gift(client)  # receipt pending; its task has not run
+    deliver(client, refunded(donation, donation.total_cents))
+    assert fresh(donation).receipt_status == R.NONE  # refunded in full: no receipt
+    failed = shapes.refund(donation, donation.total_cents, number=1, status="failed")
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(client, shapes.event("charge.refund.updated", failed))
+    gift = fresh(donation)
+    assert (gift.status, gift.receipt_status) == (Donation.Status.SUCCEEDED, R.SENT)
+    assert [m.to for m in mailoutbox] == [["donor@example.org"]]

@@ -47,11 +47,13 @@ def test_a_refund_asks_for_confirmation_before_calling_stripe(
     fake_stripe.answer("post", "/v1/refunds", refund_answer(donation))
     client.force_login(MembershipFactory(event=donation.event, role=Membership.Role.FINANCE).user)
     url = f"/organize/donations/{donation.pk}/refund/"
-    page = client.post(url, {"amount": "5.00", "refunded_seen": "0"})
+    page = client.post(url, {"amount": "5.00", "refunded_seen": "0", "refunds_seen": "0"})
     assert page.status_code == 200
     assert "Refund $5.00?" in page.content.decode()
     assert fake_stripe.requests == []
-    done = client.post(url, {"amount": "5.00", "refunded_seen": "0", "confirmed": "on"})
+    done = client.post(
+        url, {"amount": "5.00", "refunded_seen": "0", "refunds_seen": "0", "confirmed": "on"}
+    )
     assert done.status_code == 302
     assert len(fake_stripe.calls("post", "/v1/refunds")) == 1
     assert Donation.objects.get(pk=donation.pk).refunded_cents == 500
@@ -63,7 +65,7 @@ def test_an_organizer_without_a_finance_role_cannot_refund(
     donation = paid(CardDonationFactory())
     client.force_login(MembershipFactory(event=donation.event).user)  # organizer
     url = f"/organize/donations/{donation.pk}/refund/"
-    data = {"amount": "5.00", "refunded_seen": "0", "confirmed": "on"}
+    data = {"amount": "5.00", "refunded_seen": "0", "refunds_seen": "0", "confirmed": "on"}
     assert client.post(url, data).status_code == 403
     assert fake_stripe.requests == []
 
@@ -77,15 +79,25 @@ def test_the_key_comes_from_what_the_page_showed_so_two_amounts_share_it(
     fake_stripe.answer("post", "/v1/refunds", refund_answer(donation))
     by = UserFactory()
     services.donation_refund(
-        donation=donation, amount_cents=500, refunded_seen=0, by=by, now=timezone.now()
+        donation=donation,
+        amount_cents=500,
+        refunded_seen=0,
+        refunds_seen=0,
+        by=by,
+        now=timezone.now(),
     )
     with pytest.raises(ValidationError) as refused:
         services.donation_refund(
-            donation=donation, amount_cents=700, refunded_seen=0, by=by, now=timezone.now()
+            donation=donation,
+            amount_cents=700,
+            refunded_seen=0,
+            refunds_seen=0,
+            by=by,
+            now=timezone.now(),
         )
     assert refused.value.code == "stale"
     (call,) = fake_stripe.calls("post", "/v1/refunds")
-    assert call["headers"]["Idempotency-Key"] == f"donation-{donation.pk}-refund-after-0"
+    assert call["headers"]["Idempotency-Key"] == f"donation-{donation.pk}-refund-0-after-0"
 
 
 def test_a_refund_in_flight_holds_the_gift_until_its_claim_expires(
@@ -98,7 +110,12 @@ def test_a_refund_in_flight_holds_the_gift_until_its_claim_expires(
     )
     with pytest.raises(ValidationError) as refused:
         services.donation_refund(
-            donation=donation, amount_cents=500, refunded_seen=0, by=UserFactory(), now=now
+            donation=donation,
+            amount_cents=500,
+            refunded_seen=0,
+            refunds_seen=0,
+            by=UserFactory(),
+            now=now,
         )
     assert refused.value.code == "busy"
     assert fake_stripe.requests == []
@@ -106,7 +123,12 @@ def test_a_refund_in_flight_holds_the_gift_until_its_claim_expires(
     fake_stripe.answer("post", "/v1/refunds", refund_answer(donation))
     later = now + refund_services.REFUND_CLAIM + timezone.timedelta(seconds=1)
     services.donation_refund(
-        donation=donation, amount_cents=500, refunded_seen=0, by=UserFactory(), now=later
+        donation=donation,
+        amount_cents=500,
+        refunded_seen=0,
+        refunds_seen=0,
+        by=UserFactory(),
+        now=later,
     )
     assert Donation.objects.get(pk=donation.pk).refund_claimed_until is None
 
@@ -117,7 +139,7 @@ def test_stripe_refusing_a_refund_releases_the_claim_and_says_why(
     donation = paid(CardDonationFactory())
     with pytest.raises(ValidationError) as refused:
         services.donation_refund(
-            donation=donation, amount_cents=500, refunded_seen=0, by=UserFactory(),
+            donation=donation, amount_cents=500, refunded_seen=0, refunds_seen=0, by=UserFactory(),
             now=timezone.now(),
         )  # fmt: skip
     assert refused.value.code == "gateway"
@@ -132,7 +154,7 @@ def _race(donation: Donation, amounts: list[int]) -> list[str]:
         try:
             start.wait()
             services.donation_refund(
-                donation=donation, amount_cents=amount, refunded_seen=0, by=by,
+                donation=donation, amount_cents=amount, refunded_seen=0, refunds_seen=0, by=by,
                 now=timezone.now(),
             )  # fmt: skip
             outcomes.append("refunded")
@@ -177,3 +199,41 @@ def test_control_without_the_claim_both_refunds_reach_stripe(
     outcomes = _race(donation, [500, 700])
     assert len(fake_stripe.calls("post", "/v1/refunds")) == 2
     assert outcomes.count("refunded") >= 1
+
+
+def test_a_refund_made_again_after_one_failed_reaches_stripe_with_a_new_key(
+    client: Client, fake_stripe: FakeStripe
+) -> None:
+    from tests.support.webhooks import deliver, fresh, succeeded
+
+    donation = CardDonationFactory()
+    deliver(client, succeeded(donation))
+    replies: dict[str, dict] = {}
+    numbers = iter(range(1, 100))
+
+    def stripe_like(request: dict) -> dict:  # Stripe replays a key's first answer for 24 h
+        key = request["headers"]["Idempotency-Key"]
+        if key not in replies:
+            amount = int(request["params"]["amount"])
+            replies[key] = shapes.refund(donation, amount, number=next(numbers), status="pending")
+        return replies[key]
+
+    fake_stripe.answer("post", "/v1/refunds", stripe_like)
+    by = UserFactory()
+    services.donation_refund(
+        donation=fresh(donation), amount_cents=500, refunded_seen=0, refunds_seen=0, by=by,
+        now=timezone.now(),
+    )  # fmt: skip
+    failed = shapes.refund(donation, 500, number=1, status="failed")
+    deliver(client, shapes.event("charge.refund.updated", failed))
+    assert fresh(donation).refunded_cents == 0
+    services.donation_refund(
+        donation=fresh(donation), amount_cents=500, refunded_seen=0, refunds_seen=1, by=by,
+        now=timezone.now(),
+    )  # fmt: skip
+    keys = [c["headers"]["Idempotency-Key"] for c in fake_stripe.calls("post", "/v1/refunds")]
+    assert keys == [
+        f"donation-{donation.pk}-refund-0-after-0",
+        f"donation-{donation.pk}-refund-1-after-0",
+    ]
+    assert fresh(donation).refunded_cents == 500
