@@ -2,7 +2,6 @@
 
 import os
 import re
-from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -156,9 +155,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A mail server that stops answering must not hold a worker: receipts' claims outlast this.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 EMAIL_SUBJECT_PREFIX = "[Pledgeday] "  # mail to the admins (alerts)
-# Who gets alerts (parked payments, receipts that could not be sent, broken invariants):
-# ADMINS="Ana <ana@example.org>,ops@example.org".
-ADMINS = [parseaddr(address) for address in env.list("ADMINS", default=[])]
+# Who gets alerts (parked payments, receipts that could not be sent, broken invariants, unusual
+# gift rates) and, in production, unhandled errors: ADMIN_EMAILS=ops@example.org,ana@example.org
+ADMINS = [("Pledgeday operators", address) for address in env.list("ADMIN_EMAILS", default=[])]
 
 # --- Celery (JSON only, time limits, tasks queued on commit) -----------------------------------
 

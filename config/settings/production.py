@@ -59,8 +59,6 @@ vars().update(EMAIL_CONFIG)
 # proxies in front (2 with a CDN before the load balancer; 0 where nothing sits in front).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
-ADMINS = [("Pledgeday operators", a) for a in env.list("ADMIN_EMAILS", default=[])]
-
 # Unhandled errors are mailed to ADMIN_EMAILS (the 500 page promises someone is told).
 LOGGING = {
     "version": 1,
