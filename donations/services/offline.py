@@ -20,7 +20,7 @@ from donations.models import CashCount, Donation
 from donations.services.gifts import Attribution, designation_check
 from donations.services.ledger import ledger_settle
 from donations.services.payments import donation_lock
-from donations.services.receipts import receipt_state_follow
+from donations.services.receipts import receipt_queue, receipt_state_follow
 from donations.services.states import S
 from events.models import Event, Organization
 from events.money import cents_format
@@ -69,10 +69,7 @@ def _offline_gift(
     donation.save(update_fields=["receipt_status"])
     ledger_settle(donation, now=now)
     if donation.receipt_status == Donation.ReceiptStatus.PENDING:
-        from donations import tasks
-
-        donation_id = donation.pk
-        transaction.on_commit(lambda: tasks.donation_receipt_send.delay(donation_id), robust=True)
+        receipt_queue(donation)
     return donation
 
 

@@ -19,7 +19,7 @@ from django.db.models import Sum
 from donations import stripe_api
 from donations.models import LEGACY_REFUND_PREFIX, Donation, Refund, StripeEvent
 from donations.services.ledger import ledger_settle, processor_fee_estimate
-from donations.services.receipts import receipt_state_follow
+from donations.services.receipts import receipt_queue, receipt_state_follow
 from donations.services.states import (
     DISPUTE_CLOSED,
     DISPUTE_LOST,
@@ -220,7 +220,7 @@ def _follow_ups_queue(
 
     donation_id = donation.pk
     if receipt_due:
-        transaction.on_commit(lambda: tasks.donation_receipt_send.delay(donation_id), robust=True)
+        receipt_queue(donation)
     if newly_paid and not stripe_api.is_local():
         # localstripe reports a fee of 0 on every charge: the demo keeps the estimate.
         transaction.on_commit(

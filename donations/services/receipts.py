@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
@@ -52,6 +53,15 @@ def receipt_state_follow(donation: Donation) -> None:
         and donation.receipt_sent_at is None
     ):
         donation.receipt_status = R.PENDING
+
+
+def receipt_queue(donation: Donation) -> None:
+    """Queue the receipt's task once the transaction that made it due commits. robust: a broker
+    that is down must not break the page; the beat scan sends what no task took."""
+    from donations import tasks
+
+    donation_id = donation.pk
+    transaction.on_commit(lambda: tasks.donation_receipt_send.delay(donation_id), robust=True)
 
 
 def donation_receipt_send(*, donation_id: int, now: dt.datetime) -> str:
@@ -125,7 +135,5 @@ def donation_receipt_retry(*, donation: Donation, donor_email: str = "") -> Dona
     ).update(**fields)
     if not updated:
         raise ValidationError(_("This receipt is not waiting to be sent again."), code="not_failed")
-    from donations import tasks
-
-    tasks.donation_receipt_send.delay_on_commit(donation.pk)
+    receipt_queue(donation)
     return Donation.objects.get(pk=donation.pk)

@@ -80,11 +80,6 @@ def stripe_live(monkeypatch: pytest.MonkeyPatch) -> RecordingTransport:
 
 
 @pytest.fixture
-def event() -> Event:
-    return published_event()
-
-
-@pytest.fixture
 def bucket(event: Event) -> Bucket:
     return BucketFactory(event=event)
 

@@ -14,8 +14,8 @@ from django.test import Client
 from django.utils import timezone
 
 from donations.models import Donation, LedgerEntry
-from events.models import Event, Membership
-from tests.factories import CardDonationFactory, MembershipFactory, published_event
+from events.models import Event
+from tests.factories import CardDonationFactory, MembershipFactory
 from volunteers.models import User
 
 pytestmark = pytest.mark.django_db
@@ -26,21 +26,6 @@ CHECK = {
     "check_number": "1042",
     "donor_email": "ana@example.org",
 }
-
-
-@pytest.fixture
-def event() -> Event:
-    return published_event()
-
-
-@pytest.fixture
-def organizer(event: Event) -> User:
-    return MembershipFactory(event=event).user
-
-
-@pytest.fixture
-def finance(event: Event) -> User:
-    return MembershipFactory(event=event, role=Membership.Role.FINANCE).user
 
 
 def check_url(event: Event) -> str:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from donations import stripe_api
 from donations.models import CashCount, Donation, LedgerEntry
-from events.models import Event, Membership
+from events.models import Event
 from tests.factories import (
     BucketFactory,
     CardDonationFactory,
@@ -58,27 +58,6 @@ def stripe_live(monkeypatch: pytest.MonkeyPatch) -> RecordingTransport:
     monkeypatch.setattr(stripe_api, "http_client", transport)
     with override_settings(STRIPE_SECRET_KEY="sk_test_recorded"):
         yield transport
-
-
-@pytest.fixture
-def event() -> Event:
-    return published_event()
-
-
-@pytest.fixture
-def organizer(event: Event) -> User:
-    return MembershipFactory(event=event).user
-
-
-@pytest.fixture
-def witness(event: Event) -> User:
-    return MembershipFactory(event=event).user
-
-
-@pytest.fixture
-def finance(event: Event) -> User:
-    """A finance organizer: refunds, voids and parked payments are theirs (and leads')."""
-    return MembershipFactory(event=event, role=Membership.Role.FINANCE).user
 
 
 def text(response: HttpResponse) -> str:

@@ -11,7 +11,6 @@ import time
 
 import pytest
 from django.db import OperationalError
-from django.db.models import Sum
 from django.test import Client
 
 from donations import services
@@ -19,38 +18,13 @@ from donations.models import Donation, LedgerEntry, StripeEvent
 from donations.services import webhook
 from tests.donations import stripe_shapes as shapes
 from tests.factories import CardDonationFactory
+from tests.support.webhooks import URL, deliver, fresh, ledger_sum, refunded, succeeded
 
 pytestmark = pytest.mark.django_db
-URL = "/stripe/webhook/"
-
-
-def deliver(client: Client, payload: dict, **sign) -> tuple[int, str]:
-    body, signature = shapes.signed(payload, **sign)
-    response = client.post(
-        URL, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
-    )
-    return response.status_code, response.content.decode()
-
-
-def fresh(donation: Donation) -> Donation:
-    return Donation.objects.get(pk=donation.pk)
-
-
-def ledger_sum(donation: Donation) -> int:
-    return LedgerEntry.objects.filter(donation=donation).aggregate(s=Sum("amount_cents"))["s"] or 0
 
 
 def net(donation: Donation) -> int:
     return services.net_cents(fresh(donation))
-
-
-def succeeded(donation: Donation) -> dict:
-    return shapes.event("payment_intent.succeeded", shapes.payment_intent(donation))
-
-
-def refunded(donation: Donation, *refund_amounts: int) -> dict:
-    """charge.refunded listing the gift's refunds so far (each amount one refund)."""
-    return shapes.event("charge.refunded", shapes.charge(donation, *refund_amounts))
 
 
 def test_a_bad_signature_is_refused_and_nothing_is_stored(client: Client) -> None:
