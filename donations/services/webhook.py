@@ -509,6 +509,9 @@ def stripe_event_accept_amount(*, record: StripeEvent, by: User, now: dt.datetim
         record.resolution_kind = StripeEvent.Resolution.ACCEPTED
         record.save(update_fields=["resolved_at", "resolved_by", "resolution", "resolution_kind"])
     stripe_event_process(record=record, now=now)
+    # Other events of the same payment parked for the same reason (Checkout's completion and the
+    # PaymentIntent's success both carry the amount) now apply too.
+    stripe_events_retry(donation_id=donation.pk, now=now)
     return StripeEvent.objects.get(pk=record.pk)
 
 

@@ -450,3 +450,27 @@ def test_a_charge_of_another_product_on_the_account_is_ignored(client: Client) -
     charge = shapes.charge(donation, 500, metadata={"order": "A-17"})
     status, body = deliver(client, shapes.event("charge.refunded", charge))
     assert (status, body) == (200, "ignored: not a Pledgeday payment")
+
+
+def test_accepting_the_amount_also_applies_the_other_parked_events_of_that_payment(
+    client: Client,
+) -> None:
+    donation = CardDonationFactory(stripe_payment_intent_id=None)
+    session = shapes.shape(
+        "checkout.session", id=donation.stripe_checkout_session_id, payment_intent="pi_31",
+        payment_status="paid", amount_total=3100, currency="usd", metadata=shapes.ours(donation),
+    )  # fmt: skip
+    deliver(client, shapes.event("checkout.session.completed", session))
+    intent = shapes.payment_intent(donation, id="pi_31", amount=3100, amount_received=3100)
+    deliver(client, shapes.event("payment_intent.succeeded", intent))
+    assert StripeEvent.objects.filter(status=St.PARKED).count() == 2
+    first = StripeEvent.objects.filter(status=St.PARKED).order_by("received_at").first()
+    finance_client(client, donation).post(f"/organize/stripe-events/{first.pk}/accept/")
+    assert not StripeEvent.objects.filter(status=St.PARKED).exists()
+    gift = fresh(donation)
+    assert (gift.status, gift.total_cents, gift.stripe_payment_intent_id) == (
+        Donation.Status.SUCCEEDED,
+        3100,
+        "pi_31",
+    )
+    assert LedgerEntry.objects.filter(donation=donation, kind="gift").count() == 1
