@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
 from volunteers import services
@@ -11,7 +12,9 @@ from volunteers import services
 @shared_task(
     name="volunteers.tasks.signup_promoted_notify",
     ignore_result=True,
-    autoretry_for=(OSError,),  # SMTP and network errors are transient; retry with backoff
+    # SMTP and network errors, and a send cut by the soft time limit, are transient: the notice
+    # row is written only with a successful send, so the retry sends it once.
+    autoretry_for=(OSError, SoftTimeLimitExceeded),
     retry_backoff=True,
     max_retries=6,
 )
