@@ -75,6 +75,12 @@ class GiveForm(forms.Form):
         required=False,
         empty_label=_("All partner organizations (shared)"),
     )
+    split_among = forms.ModelMultipleChoiceField(
+        label=_("Or split it in equal parts among two or three partners"),
+        queryset=Organization.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     cover_fee = forms.BooleanField(
         label=_("Add the card fee so the full gift arrives"), required=False
     )
@@ -97,6 +103,9 @@ class GiveForm(forms.Form):
         designation.queryset = Organization.objects.filter(partnerships__event=event).order_by(
             "name"
         )
+        split = self.fields["split_among"]
+        assert isinstance(split, forms.ModelMultipleChoiceField)  # noqa: S101
+        split.queryset = designation.queryset
         # The event's largest gift is checked by the service, whose message invites the donor
         # to contact the organizers.
 

@@ -61,6 +61,8 @@ class Donation(models.Model):
     designated_to = models.ForeignKey(
         Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Or the partners the donor chose to split the gift among, in equal parts (two or three).
+    split_among = models.ManyToManyField(Organization, blank=True, related_name="+")
     # Attribution: where and through whom the gift came.
     corner = models.ForeignKey(Corner, on_delete=models.PROTECT, null=True, blank=True)
     shift = models.ForeignKey(Shift, on_delete=models.PROTECT, null=True, blank=True)
@@ -68,6 +70,8 @@ class Donation(models.Model):
     volunteers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="credited_donations"
     )
+    # The credited volunteers' ids, sorted and joined ("12-34"): the pair's tally key.
+    credit_key = models.CharField(max_length=64, blank=True)
     # The donor (all optional).
     donor_name = models.CharField(_("donor name"), max_length=150, blank=True)
     donor_email = models.EmailField(_("donor email"), blank=True)
@@ -352,6 +356,103 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount_cents}¢ ({self.donation_id})"
+
+
+class Allocation(models.Model):
+    """A ledger entry's share for one partner organization.
+
+    Written only by donations.services.allocations, in the ledger entry's transaction: the
+    allocations of an entry add up to its amount, so a gift's add up to its net, and a refund, a
+    lost dispute or a void is split in the same proportions as the gift.
+    """
+
+    entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="allocations")
+    donation = models.ForeignKey(Donation, on_delete=models.PROTECT, related_name="allocations")
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="allocations"
+    )
+    kind = models.CharField(max_length=10, choices=LedgerEntry.Kind.choices)
+    # The gift was designated (or split among chosen partners) rather than shared by the shares.
+    designated = models.BooleanField(default=False)
+    amount_cents = models.BigIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["entry_id", "organization_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry", "organization"], name="allocation_once_per_organization"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["event", "organization"], name="allocation_event_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.amount_cents}¢ ({self.kind})"
+
+
+class Tally(models.Model):
+    """Running totals of a pledge day, kept in the ledger's transaction so that reading them
+    costs the same with a thousand gifts or a million.
+
+    Each (event, scope, key) is spread over SLOTS rows (a gift writes the slot of its id), so two
+    webhooks of one pledge day rarely wait on the same row; a reader sums the slots. Every write
+    is one INSERT … ON CONFLICT DO UPDATE adding to the counters (donations.services.tallies);
+    `manage.py tallies_reconcile` recomputes them from the ledger.
+    """
+
+    SLOTS = 8
+
+    class Scope(models.TextChoices):
+        EVENT = "event", _("Pledge day")
+        ORGANIZATION = "org", _("Organization")
+        CORNER = "corner", _("Corner")
+        SHIFT = "shift", _("Shift")
+        PAIR = "pair", _("Volunteers")
+        BUCKET = "bucket", _("Bucket")
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="+")
+    scope = models.CharField(max_length=6, choices=Scope.choices)
+    key = models.CharField(max_length=64, blank=True)
+    slot = models.PositiveSmallIntegerField()
+    raised_cents = models.BigIntegerField(default=0)  # net: what reaches the organizations
+    gross_cents = models.BigIntegerField(default=0)  # what donors gave (less refunds, voids)
+    gifts = models.BigIntegerField(default=0)
+    card_gifts = models.BigIntegerField(default=0)
+    cash_gifts = models.BigIntegerField(default=0)
+    check_gifts = models.BigIntegerField(default=0)
+    card_cents = models.BigIntegerField(default=0)
+    cash_cents = models.BigIntegerField(default=0)
+    check_cents = models.BigIntegerField(default=0)
+    designated_cents = models.BigIntegerField(default=0)  # part of raised given to a chosen partner
+    match_cents = models.BigIntegerField(default=0)  # matched by sponsors (separate from raised)
+
+    COUNTERS = (
+        "raised_cents",
+        "gross_cents",
+        "gifts",
+        "card_gifts",
+        "cash_gifts",
+        "check_gifts",
+        "card_cents",
+        "cash_cents",
+        "check_cents",
+        "designated_cents",
+        "match_cents",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "scope", "key", "slot"], name="tally_slot_once"
+            ),
+            models.CheckConstraint(condition=Q(slot__lt=8), name="tally_slot_in_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key} #{self.slot}"
 
 
 class CashCount(models.Model):

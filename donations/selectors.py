@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet, Sum
 
-from donations.models import Donation, LedgerEntry, Refund, StripeEvent
+from donations.models import Donation, LedgerEntry, Refund, StripeEvent, Tally
 from events.models import Event
 
 S = Donation.Status
@@ -101,3 +101,24 @@ def event_attention_count(*, event: Event) -> int:
 def donation_under_review(*, donation: Donation) -> bool:
     """Whether a payment of this gift is parked for a person (the thank-you page says so)."""
     return StripeEvent.objects.filter(donation=donation, status=StripeEvent.Status.PARKED).exists()
+
+
+def _summed(rows: QuerySet[Tally]) -> dict[str, dict[str, int]]:
+    sums = rows.values_list("key").annotate(*(Sum(c) for c in Tally.COUNTERS))
+    return {
+        key: {c: total or 0 for c, total in zip(Tally.COUNTERS, totals, strict=True)}
+        for key, *totals in sums
+    }
+
+
+def tallies_by_key(*, event: Event, scope: str) -> dict[str, dict[str, int]]:
+    """Every tally of one scope of the event (its slots summed), by key: one query whose cost
+    does not grow with the number of gifts."""
+    return _summed(Tally.objects.filter(event=event, scope=scope))
+
+
+def event_tally(*, event: Event) -> dict[str, int]:
+    """The pledge day's own totals (one query)."""
+    return tallies_by_key(event=event, scope=Tally.Scope.EVENT).get(
+        "", dict.fromkeys(Tally.COUNTERS, 0)
+    )

@@ -81,3 +81,9 @@ def stripe_scan() -> int:
     for donation_id in due:
         donation_processor_fee_fetch.delay(donation_id)
     return len(parked) + len(due)
+
+
+@shared_task(name="donations.tasks.tallies_reconcile", ignore_result=True)
+def tallies_reconcile() -> int:
+    """Beat, nightly: every tally checked against the ledger; drift is alerted."""
+    return services.tallies_reconcile_all(now=timezone.now())

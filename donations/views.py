@@ -59,6 +59,7 @@ def _give(request: HttpRequest, event: Event, attribution: services.Attribution)
                     amount_cents=data["amount_cents"],
                     cover_fee=data["cover_fee"],
                     designated_to=data["designation"],
+                    split_among=list(data["split_among"]),
                     attribution=attribution,
                     donor_name=data["donor_name"],
                     donor_email=data["donor_email"],

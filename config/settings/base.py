@@ -6,6 +6,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -183,6 +184,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Parked Stripe events whose gift may have become known; Stripe's actual fees.
     "donations-stripe-scan": {"task": "donations.tasks.stripe_scan", "schedule": 600.0},
+    # Every tally recomputed from the ledger at 03:30 UTC (late evening in California).
+    "donations-tallies-reconcile": {
+        "task": "donations.tasks.tallies_reconcile",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # --- Stripe (the gateway talks to real Stripe when keys are set, else to localstripe) ----------

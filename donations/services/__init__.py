@@ -4,6 +4,7 @@ receipts, Stripe's events, refunds, and gifts organizers record (cash and checks
 Callers use `from donations import services` and the names below.
 """
 
+from donations.services.allocations import split_cents
 from donations.services.gifts import (
     OPEN_FOR_GIFTS,
     Attribution,
@@ -34,6 +35,11 @@ from donations.services.receipts import (
 )
 from donations.services.refunds import donation_refund, donation_refund_check, refund_failure_handle
 from donations.services.states import MoneyInvariantError, Unapplicable
+from donations.services.tallies import (
+    events_to_reconcile,
+    tallies_reconcile,
+    tallies_reconcile_all,
+)
 from donations.services.webhook import (
     MalformedEvent,
     stripe_event_accept_amount,
@@ -70,11 +76,13 @@ __all__ = [
     "donation_total_cents",
     "donation_void",
     "donations_fee_due",
+    "events_to_reconcile",
     "gift_minimum_cents",
     "ledger_settle",
     "ledger_targets",
     "net_cents",
     "refund_failure_handle",
+    "split_cents",
     "stripe_event_accept_amount",
     "stripe_event_dismiss",
     "stripe_event_process",
@@ -83,4 +91,6 @@ __all__ = [
     "stripe_event_refund",
     "stripe_events_parked_unknown",
     "stripe_events_retry",
+    "tallies_reconcile",
+    "tallies_reconcile_all",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -34,6 +35,11 @@ class Attribution:
     shift: Shift | None = None
     bucket: Bucket | None = None
     volunteers: list[User] = field(default_factory=list)
+
+    @property
+    def credit_key(self) -> str:
+        """The credited volunteers' ids, sorted and joined: their tally's key."""
+        return "-".join(str(pk) for pk in sorted(user.pk for user in self.volunteers))
 
 
 def attribution_for_bucket(bucket: Bucket) -> Attribution:
@@ -66,9 +72,25 @@ def donation_total_cents(*, event: Event, amount_cents: int, cover_fee: bool) ->
     return amount_cents + fee
 
 
-def designation_check(*, event: Event, designated_to: Organization | None) -> None:
-    """A gift may be designated only to one of the event's partner organizations."""
-    if designated_to and not event.partners.filter(organization=designated_to).exists():
+SPLIT_AMONG = (2, 3)  # how many partners a donor may split a gift among, in equal parts
+
+
+def designation_check(
+    *, event: Event, designated_to: Organization | None, split_among: Sequence[Organization] = ()
+) -> None:
+    """A gift goes to the event's partners: shared by their shares, designated to one of them,
+    or split in equal parts among two or three the donor chose."""
+    chosen = {organization.pk for organization in split_among}
+    if designated_to and chosen:
+        raise ValidationError(
+            _("Choose one partner, or the partners to split among, not both."), code="designation"
+        )
+    if chosen and not SPLIT_AMONG[0] <= len(chosen) <= SPLIT_AMONG[-1]:
+        raise ValidationError(
+            _("Choose two or three partners to split your gift among."), code="split_count"
+        )
+    wanted = chosen | ({designated_to.pk} if designated_to else set())
+    if wanted and event.partners.filter(organization_id__in=wanted).count() != len(wanted):
         raise ValidationError(
             _("That organization is not a partner of this pledge day."), code="designation"
         )
@@ -79,7 +101,13 @@ def gift_minimum_cents(event: Event) -> int:
     return max(event.minimum_gift_cents, STRIPE_MINIMUM_CENTS.get(event.currency, 1))
 
 
-def _gift_validate(*, event: Event, amount_cents: int, designated_to: Organization | None) -> None:
+def _gift_validate(
+    *,
+    event: Event,
+    amount_cents: int,
+    designated_to: Organization | None,
+    split_among: Sequence[Organization],
+) -> None:
     if event.status not in OPEN_FOR_GIFTS:
         raise ValidationError(_("This pledge day is not taking gifts online."), code="not_open")
     minimum = gift_minimum_cents(event)
@@ -95,7 +123,7 @@ def _gift_validate(*, event: Event, amount_cents: int, designated_to: Organizati
             % {"maximum": cents_format(event.maximum_gift_cents, event.currency)},
             code="too_large",
         )
-    designation_check(event=event, designated_to=designated_to)
+    designation_check(event=event, designated_to=designated_to, split_among=split_among)
 
 
 @dataclass(frozen=True)
@@ -111,6 +139,7 @@ def donation_start(
     cover_fee: bool,
     designated_to: Organization | None,
     attribution: Attribution,
+    split_among: Sequence[Organization] = (),
     donor_name: str,
     donor_email: str,
     anonymous: bool,
@@ -124,7 +153,9 @@ def donation_start(
 
     success_url, cancel_url and demo_pay_url may contain {token}: the donation's public token.
     """
-    _gift_validate(event=event, amount_cents=amount_cents, designated_to=designated_to)
+    _gift_validate(
+        event=event, amount_cents=amount_cents, designated_to=designated_to, split_among=split_among
+    )
     total = donation_total_cents(event=event, amount_cents=amount_cents, cover_fee=cover_fee)
     with transaction.atomic():
         donation = Donation.objects.create(
@@ -139,6 +170,7 @@ def donation_start(
             corner=attribution.corner,
             shift=attribution.shift,
             bucket=attribution.bucket,
+            credit_key=attribution.credit_key,
             donor_name=donor_name.strip(),
             donor_email=donor_email.strip(),
             anonymous=anonymous,
@@ -146,10 +178,11 @@ def donation_start(
             created_at=now,
         )
         donation.volunteers.set(attribution.volunteers)
+        donation.split_among.set(split_among)
         # Checked again now that the insert holds a share lock on the event row: the shares and
         # money settings cannot change under this gift any more, and a change committed just
         # before is seen (the gift then follows what the donor was shown, or is refused).
-        designation_check(event=event, designated_to=designated_to)
+        designation_check(event=event, designated_to=designated_to, split_among=split_among)
         unchanged = Event.objects.filter(
             pk=event.pk,
             status__in=OPEN_FOR_GIFTS,

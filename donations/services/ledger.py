@@ -1,12 +1,14 @@
 """The ledger: what each gift brings to (or takes from) the pool.
 
-`ledger_settle` is the only writer. Under the donation's row lock (the caller holds it) it
-computes, from the donation's merged state alone, what each kind of entry must add up to — the
-net when paid (fee adjustments when Stripe's actual fee replaces the estimate), minus every
-refunded cent, minus what a lost dispute took back, minus a voided gift — and writes one entry
-for each difference. Facts only grow, so every order of Stripe's events ends with the same
-sums. Keys are "gift", then "<kind>-<n>" (n counts the donation's entries): unique per
-donation, so the database refuses a repeat, and nothing here swallows that refusal.
+`ledger_settle` is the only writer; with each entry it writes the entry's allocations per partner
+organization (services.allocations) and adds it to the tallies (services.tallies). Under the
+donation's row lock (the caller holds it) it computes, from the donation's merged state alone,
+what each kind of entry must add up to — the net when paid (fee adjustments when Stripe's actual
+fee replaces the estimate), minus every refunded cent, minus what a lost dispute took back, minus
+a voided gift — and writes one entry for each difference. Facts only grow, so every order of
+Stripe's events ends with the same sums. Keys are "gift", then "<kind>-<n>" (n counts the
+donation's entries): unique per donation, so the database refuses a repeat, and nothing here
+swallows that refusal.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import datetime as dt
 from django.db.models import Count, Sum
 
 from donations.models import Donation, LedgerEntry
+from donations.services.allocations import allocations_write, gift_split
 from donations.services.states import DISPUTE_LOST, S
+from donations.services.tallies import ledger_change_record
 from events.money import fee_estimate_cents
 
 K = LedgerEntry.Kind
@@ -84,4 +88,10 @@ def ledger_settle(donation: Donation, *, now: dt.datetime) -> list[LedgerEntry]:
             change = target - recorded.get(kind, 0)
         if change:
             write(kind, f"{kind}-{count + 1}", change)
+    if written:
+        split = gift_split(donation)
+        allocations = allocations_write(written, donation=donation, split=split, now=now)
+        ledger_change_record(
+            written, donation=donation, allocations=allocations, designated=split.designated
+        )
     return written

@@ -59,6 +59,7 @@ def _offline_gift(
         corner=attribution.corner,
         shift=attribution.shift,
         bucket=attribution.bucket,
+        credit_key=attribution.credit_key,
         created_at=now,
         succeeded_at=now,
         recorded_by=by,
