@@ -3,14 +3,18 @@ the one action (re-applying Stripe events) calls the same service as a redeliver
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from donations import services
-from donations.models import CashCount, Donation, LedgerEntry, Refund, StripeEvent
+from donations.models import CashCount, Donation, LedgerEntry, MatchPledge, Refund, StripeEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -72,3 +76,41 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 @admin.register(CashCount)
 class CashCountAdmin(ReadOnlyAdmin):
     list_display = ["assignment", "amount_cents", "counted_by", "witnessed_by", "created_at"]
+
+
+class MatchPledgeForm(forms.ModelForm):
+    def clean_cap_cents(self) -> int:
+        cap = self.cleaned_data["cap_cents"]
+        if self.instance.pk and cap is not None and cap < self.instance.allotted_cents:
+            raise ValidationError(
+                _("Gifts already took %(taken)s ¢ of this pledge: the cap cannot be lower.")
+                % {"taken": self.instance.allotted_cents}
+            )
+        return int(cap)
+
+    class Meta:
+        model = MatchPledge
+        fields = [
+            "event", "sponsor", "ratio_percent", "cap_cents", "starts_at", "ends_at",
+            "organization", "corner", "card_only", "first_time_only", "received_cents",
+        ]  # fmt: skip
+
+
+@admin.register(MatchPledge)
+class MatchPledgeAdmin(admin.ModelAdmin):
+    """Pledges are written through the matching service: partner and corner of the pledge day,
+    a cap never below what gifts already took."""
+
+    form = MatchPledgeForm
+    list_display = ["sponsor", "event", "ratio_percent", "cap_cents", "allotted_cents"]
+    list_filter = ["event"]
+    readonly_fields = ["allotted_cents", "received_at"]
+
+    def save_model(self, request: HttpRequest, obj: MatchPledge, form: Any, change: bool) -> None:
+        try:
+            services.match_pledge_save(pledge=obj, now=timezone.now())
+        except ValidationError as error:  # a cap lowered below what gifts took meanwhile
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Bucket, Corner, Event, Organization, Shift
@@ -162,6 +163,8 @@ class Donation(models.Model):
                 name="donation_receipt_due_idx",
                 condition=Q(receipt_status__in=["pending", "sending"]),
             ),
+            # First-time donors (matching pledges): earlier gifts by the same address.
+            models.Index(Lower("donor_email"), name="donation_donor_email_idx"),
         ]
 
     def __str__(self) -> str:
@@ -453,6 +456,114 @@ class Tally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key} #{self.slot}"
+
+
+class MatchPledge(models.Model):
+    """A sponsor's promise to match gifts: "doubled between 4 and 6 p.m., up to $5,000".
+
+    Gifts it applies to take part of its cap when they are paid (MatchClaim); matched money is
+    kept apart from what donors gave (MatchCredit) and counts as raised only once the sponsor's
+    money is recorded as received.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="match_pledges")
+    sponsor = models.CharField(_("sponsor"), max_length=150)
+    ratio_percent = models.PositiveIntegerField(
+        _("match ratio (percent)"), default=100, help_text=_("100 = 1:1, 200 = 2:1, 50 = 1:2.")
+    )
+    cap_cents = models.BigIntegerField(_("cap (cents)"))
+    starts_at = models.DateTimeField(_("from"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("until"), null=True, blank=True)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("only gifts to this partner"),
+    )
+    corner = models.ForeignKey(
+        Corner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("only gifts at this corner"),
+    )
+    card_only = models.BooleanField(_("only card gifts"), default=False)
+    first_time_only = models.BooleanField(_("only first-time donors"), default=False)
+    # The part of the cap gifts have taken (written under the pledge's row lock).
+    allotted_cents = models.BigIntegerField(default=0, editable=False)
+    received_cents = models.BigIntegerField(_("received from the sponsor (cents)"), default=0)
+    received_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("matching pledge")
+        verbose_name_plural = _("matching pledges")
+        constraints = [
+            models.CheckConstraint(condition=Q(ratio_percent__gte=1), name="match_ratio_positive"),
+            models.CheckConstraint(condition=Q(cap_cents__gte=1), name="match_cap_positive"),
+            models.CheckConstraint(
+                condition=Q(allotted_cents__gte=0, allotted_cents__lte=F("cap_cents")),
+                name="match_never_over_its_cap",
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True)
+                | Q(ends_at__isnull=True)
+                | Q(ends_at__gt=F("starts_at")),
+                name="match_window_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(received_cents__gte=0), name="match_received_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sponsor} ({self.event})"
+
+    @property
+    def left_cents(self) -> int:
+        return self.cap_cents - self.allotted_cents
+
+
+class MatchClaim(models.Model):
+    """The part of a pledge's cap a gift took when it was paid (never given back: a refunded
+    gift's match is taken back, but its room under the cap stays used)."""
+
+    pledge = models.ForeignKey(MatchPledge, on_delete=models.PROTECT, related_name="claims")
+    donation = models.ForeignKey(Donation, on_delete=models.PROTECT, related_name="match_claims")
+    allotted_cents = models.BigIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pledge", "donation"], name="match_claim_once"),
+            models.CheckConstraint(condition=Q(allotted_cents__gte=1), name="match_claim_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pledge_id}: {self.allotted_cents}¢ for gift {self.donation_id}"
+
+
+class MatchCredit(models.Model):
+    """Matched money for one partner organization; a gift refunded, voided or lost to a dispute
+    gets a reversing credit. Written only by donations.services.matching."""
+
+    claim = models.ForeignKey(MatchClaim, on_delete=models.PROTECT, related_name="credits")
+    pledge = models.ForeignKey(MatchPledge, on_delete=models.PROTECT, related_name="credits")
+    donation = models.ForeignKey(Donation, on_delete=models.PROTECT, related_name="match_credits")
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    amount_cents = models.BigIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["event", "organization"], name="matchcredit_event_org_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.amount_cents}¢ matched"
 
 
 class CashCount(models.Model):

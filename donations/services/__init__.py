@@ -16,6 +16,11 @@ from donations.services.gifts import (
     gift_minimum_cents,
 )
 from donations.services.ledger import ledger_settle, ledger_targets, net_cents
+from donations.services.matching import (
+    donor_is_first_time,
+    match_pledge_receive,
+    match_pledge_save,
+)
 from donations.services.offline import (
     cash_count_record,
     check_number_taken,
@@ -76,10 +81,13 @@ __all__ = [
     "donation_total_cents",
     "donation_void",
     "donations_fee_due",
+    "donor_is_first_time",
     "events_to_reconcile",
     "gift_minimum_cents",
     "ledger_settle",
     "ledger_targets",
+    "match_pledge_receive",
+    "match_pledge_save",
     "net_cents",
     "refund_failure_handle",
     "split_cents",

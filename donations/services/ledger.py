@@ -19,6 +19,7 @@ from django.db.models import Count, Sum
 
 from donations.models import Donation, LedgerEntry
 from donations.services.allocations import allocations_write, gift_split
+from donations.services.matching import match_settle
 from donations.services.states import DISPUTE_LOST, S
 from donations.services.tallies import ledger_change_record
 from events.money import fee_estimate_cents
@@ -94,4 +95,6 @@ def ledger_settle(donation: Donation, *, now: dt.datetime) -> list[LedgerEntry]:
         ledger_change_record(
             written, donation=donation, allocations=allocations, designated=split.designated
         )
+        newly_given = any(entry.kind == K.GIFT for entry in written)
+        match_settle(donation, split=split, newly_given=newly_given, now=now)
     return written

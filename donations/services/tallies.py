@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
-from donations.models import Allocation, Donation, LedgerEntry, Tally
+from donations.models import Allocation, Donation, LedgerEntry, MatchCredit, Tally
 from events.alerts import alert
 from events.models import Event
 
@@ -150,6 +150,24 @@ def tally_slot(donation_id: int) -> int:
     return donation_id % Tally.SLOTS
 
 
+def match_deltas(credits: Sequence[tuple[int, int]], gift: GiftFacts) -> Deltas:
+    """Matched money: [(organization id, cents)] of one gift, in every tally it counts in."""
+    deltas: Deltas = defaultdict(Counter)
+    for organization_id, cents in credits:
+        for key in attribution_keys(gift):
+            deltas[key]["match_cents"] += cents
+        deltas[(Sc.ORGANIZATION, str(organization_id))]["match_cents"] += cents
+    return deltas
+
+
+def match_change_record(credits: Sequence[MatchCredit], *, gift: GiftFacts) -> None:
+    tallies_add(
+        event_id=credits[0].event_id,
+        slot=tally_slot(gift.pk),
+        deltas=match_deltas([(c.organization_id, c.amount_cents) for c in credits], gift),
+    )
+
+
 # --- Reconciling -------------------------------------------------------------------------------
 
 
@@ -194,6 +212,26 @@ def tallies_expected(*, event: Event) -> Deltas:
         facts = GiftFacts(pk, method, gift + fee, bool(to or chosen), corner, shift, bucket, pair)
         change = entry_deltas(kind, amount, facts)
         for key in attribution_keys(facts):
+            expected[key].update(change)
+    matched = (
+        MatchCredit.objects.filter(event=event)
+        .values_list(
+            "organization_id",
+            "amount_cents",
+            "donation_id",
+            "donation__method",
+            "donation__amount_cents",
+            "donation__fee_cents",
+            "donation__corner_id",
+            "donation__shift_id",
+            "donation__bucket_id",
+            "donation__credit_key",
+        )
+        .iterator(chunk_size=5000)
+    )
+    for organization_id, cents, pk, method, gift, fee, corner, shift, bucket, pair in matched:
+        facts = GiftFacts(pk, method, gift + fee, False, corner, shift, bucket, pair)
+        for key, change in match_deltas([(organization_id, cents)], facts).items():
             expected[key].update(change)
     for organization_id, kind, amount, was_designated in (
         Allocation.objects.filter(event=event)
