@@ -10,6 +10,7 @@ app_name = "donations"
 urlpatterns = [
     path("g/<bucket_token:token>", views.give_bucket, name="give_bucket"),
     path("events/<slug:slug>/give/", views.give_event, name="give_event"),
+    path("events/<slug:slug>/totals.json", views.event_totals_json, name="totals_json"),
     path("give/demo-pay/<url_token:token>/", views.demo_pay, name="demo_pay"),
     path("give/thanks/<url_token:token>/", views.thanks, name="thanks"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),

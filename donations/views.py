@@ -10,17 +10,24 @@ import re
 import stripe
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, DataError, IntegrityError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotModified,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from donations import ratelimit, selectors, services, stripe_api
 from donations.forms import GiveForm
 from donations.models import Donation
+from donations.totals import TOTALS_CACHE_SECONDS, event_public_totals_by_slug
 from events import alerts
 from events import selectors as event_selectors
 from events.models import Bucket, Event
@@ -166,6 +173,24 @@ def thanks(request: HttpRequest, token: str) -> HttpResponse:
         "donations/thanks.html",
         {"donation": donation, "event": donation.event, "under_review": under_review},
     )
+
+
+@require_GET
+def event_totals_json(request: HttpRequest, slug: str) -> HttpResponse:
+    """GET /events/<slug>/totals.json: the pledge day's public figures (total, goal, per partner,
+    per corner, matching pledges, updated_at), with an ETag (304 to a matching If-None-Match) and
+    a few seconds of Cache-Control. Documented in docs/ARCHITECTURE.md ("Live totals")."""
+    totals = event_public_totals_by_slug(slug=slug)
+    if totals is None:
+        raise Http404
+    headers = {
+        "ETag": totals.etag,
+        "Cache-Control": f"public, max-age={TOTALS_CACHE_SECONDS}",
+        "Vary": "Accept-Encoding",
+    }
+    if totals.etag in (tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")):
+        return HttpResponseNotModified(headers=headers)
+    return HttpResponse(totals.body, content_type="application/json", headers=headers)
 
 
 def _no_constant(name: str) -> None:
