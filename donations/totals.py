@@ -127,6 +127,8 @@ def event_public_totals(*, event: Event) -> PublicTotals:
 
 def event_public_totals_by_slug(*, slug: str) -> PublicTotals | None:
     """For the JSON endpoint: a cache hit costs no query at all."""
+    if len(slug) > Event._meta.get_field("slug").max_length:  # type: ignore[operator]
+        return None  # no such event (and no such cache key)
     cached = cache.get(_cache_key(slug))
     if cached is not None:
         return cached
