@@ -202,3 +202,13 @@ class ReceiptRetryForm(forms.Form):
     donor_email = forms.EmailField(
         label=_("Send to (leave empty for the same address)"), required=False
     )
+
+
+class PledgeReceivedForm(forms.Form):
+    amount = AmountField(label=_("Amount received from the sponsor"))
+
+    def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        amount = self.fields["amount"]
+        assert isinstance(amount, AmountField)  # noqa: S101 (declared as one)
+        amount.currency = currency

@@ -26,6 +26,11 @@ urlpatterns = [
         "organize/buckets/<int:assignment_id>/count/", views_organize.cash_count, name="cash_count"
     ),
     path("organize/<slug:slug>/attention/", views_organize.attention, name="attention"),
+    path(
+        "organize/pledges/<int:pledge_id>/received/",
+        views_organize.pledge_received,
+        name="pledge_received",
+    ),
     path("organize/donations/<int:donation_id>/void/", views_organize.donation_void, name="void"),
     path(
         "organize/donations/<int:donation_id>/receipt/",

@@ -22,11 +22,12 @@ from donations.forms import (
     CashCountForm,
     CheckForm,
     NoteForm,
+    PledgeReceivedForm,
     ReceiptRetryForm,
     RefundForm,
     VoidForm,
 )
-from donations.models import CashCount, Donation, Refund, StripeEvent
+from donations.models import CashCount, Donation, MatchPledge, Refund, StripeEvent
 from events.models import Event
 from events.permissions import (
     MONEY_ROLES,
@@ -66,6 +67,13 @@ def stripe_event_by_id(record_id: int) -> tuple[StripeEvent, Event]:
     return record, record.event
 
 
+def pledge_by_id(pledge_id: int) -> tuple[MatchPledge, Event]:
+    pledge = MatchPledge.objects.select_related("event").filter(pk=pledge_id).first()
+    if pledge is None:
+        raise Http404
+    return pledge, pledge.event
+
+
 def refund_by_id(refund_id: int) -> tuple[Refund, Event]:
     refund = Refund.objects.select_related("donation__event").filter(pk=refund_id).first()
     if refund is None:
@@ -91,9 +99,33 @@ def donation_list(request: HttpRequest, event: Event) -> HttpResponse:
             "donations": selectors.event_donations(event=event)[:200],
             "totals": selectors.event_totals(event=event),
             "attention_count": selectors.event_attention_count(event=event),
+            "pledges": MatchPledge.objects.filter(event=event).select_related(
+                "organization", "corner"
+            ),
             "can_decide": user_can_manage_finances(request.user, event),
         },
     )
+
+
+@organizer_view(user_can_manage_finances, load=pledge_by_id)
+@require_POST
+def pledge_received(request: HttpRequest, pledge: MatchPledge) -> HttpResponse:
+    """Finance records money received from a matching pledge's sponsor."""
+    form = PledgeReceivedForm(request.POST, currency=pledge.event.currency)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    else:
+        try:
+            services.match_pledge_receive(
+                pledge=pledge, amount_cents=form.cleaned_data["amount"], now=timezone.now()
+            )
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            messages.success(
+                request, _("Recorded as received from %(sponsor)s.") % {"sponsor": pledge.sponsor}
+            )
+    return redirect("donations:organize_list", slug=pledge.event.slug)
 
 
 @organizer_view(user_can_manage_finances, load=event_by_slug)

@@ -66,7 +66,7 @@ def money_urls(db) -> list[str]:
     from django.urls import reverse
     from django.utils import timezone
 
-    from donations.models import Refund, StripeEvent
+    from donations.models import MatchPledge, Refund, StripeEvent
     from tests.factories import BucketFactory, CardDonationFactory, ShiftFactory, UserFactory
     from volunteers.models import BucketAssignment
 
@@ -87,7 +87,13 @@ def money_urls(db) -> list[str]:
         donation=donation, stripe_refund_id="re_walk", amount_cents=100, status="failed",
         created_at=timezone.now(), updated_at=timezone.now(),
     )  # fmt: skip
+    from donations import services as money
+
+    pledge = money.match_pledge_save(
+        pledge=MatchPledge(event=event, sponsor="Bank", cap_cents=1000), now=timezone.now()
+    )
     kwargs = {
+        "pledge_id": pledge.pk,
         "slug": event.slug,
         "donation_id": donation.pk,
         "assignment_id": assignment.pk,

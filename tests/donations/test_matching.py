@@ -186,3 +186,18 @@ def test_control_without_the_pledge_lock_the_cap_is_raced(monkeypatch) -> None:
     outcomes = _pay_at_once(gifts)
     assert sorted(outcomes) == ["paid"] * 5 + ["refused by the database"] * 3
     assert MatchPledge.objects.get(pk=bank.pk).allotted_cents == 5000
+
+
+def test_finance_records_the_sponsors_money_and_an_organizer_cannot(client) -> None:
+    event = published_event()
+    bank = pledge(event)
+    url = f"/organize/pledges/{bank.pk}/received/"
+    client.force_login(MembershipFactory(event=event).user)  # organizer
+    assert client.post(url, {"amount": "250"}).status_code == 403
+    client.force_login(MembershipFactory(event=event, role="finance").user)
+    page = client.get(f"/organize/{event.slug}/donations/").content.decode()
+    assert "Valley Bank" in page
+    assert "Record received" in page
+    assert client.post(url, {"amount": "250"}).status_code == 302
+    received = MatchPledge.objects.get(pk=bank.pk)
+    assert (received.received_cents, received.received_at is not None) == (25_000, True)
