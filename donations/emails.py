@@ -25,6 +25,9 @@ def receipt_email_send(*, donation: Donation) -> None:
                     "organization__name"
                 )
             ],
+            "split_among": list(
+                donation.split_among.order_by("name").values_list("name", flat=True)
+            ),
             "site_url": settings.SITE_URL,
         }
         subject = render_to_string("donations/email/receipt_subject.txt", context).strip()

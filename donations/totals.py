@@ -89,6 +89,9 @@ def event_public_figures(*, event: Event, now: dt.datetime) -> dict[str, Any]:
         for corner in Corner.objects.filter(event=event).order_by("city", "name")
     ]
     by_corner.sort(key=lambda corner: -int(str(corner["raised_cents"])))
+    matches = match_progress(event=event, now=now)
+    # Matched money counts as raised once the sponsor's money is in (never more than matched).
+    received = min(totals["match_cents"], sum(int(m["received_cents"]) for m in matches))
     return {
         "event": event.slug,
         "title": event.title,
@@ -97,11 +100,12 @@ def event_public_figures(*, event: Event, now: dt.datetime) -> dict[str, Any]:
         "goal_cents": event.goal_cents,
         "raised_cents": totals["raised_cents"],
         "match_cents": totals["match_cents"],
+        "match_received_cents": received,
         "with_match_cents": totals["raised_cents"] + totals["match_cents"],
         "gifts": totals["gifts"],
         "organizations": partners,
         "corners": by_corner,
-        "matches": match_progress(event=event, now=now),
+        "matches": matches,
         "updated_at": now.isoformat(),
     }
 
