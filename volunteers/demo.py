@@ -1,7 +1,10 @@
-"""The demo pledge day: a Central Valley "Pledge 2 Stop Human Trafficking" day, built idempotently.
+"""The demo's Central Valley "Pledge 2 Stop Human Trafficking" days, built idempotently.
 
-Running it again changes nothing that exists (the date, the bucket tokens and the passwords stay);
-it only adds what is missing. Phone numbers (555-01xx) and tax ids are fictional.
+Two days: the upcoming one (at least two weeks away, for volunteer sign-ups) and, on request, the
+people side of a day under way now (`demo_live_day_seed`: its corners, shifts, sign-ups, checked-in
+pairs and buckets out; `donations.demo` adds its money). Running it again changes nothing that
+exists (the dates, the bucket tokens and the passwords stay); it only adds what is missing. Phone
+numbers (555-01xx) and tax ids are fictional.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +24,7 @@ from django.utils import timezone
 from events import services as event_services
 from events.models import Bucket, Corner, Event, Membership, Organization, Shift
 from volunteers import services as volunteer_services
-from volunteers.models import AgeBand, User
+from volunteers.models import AgeBand, BucketAssignment, User
 
 DEMO_PASSWORD = "pledgeday-demo"  # noqa: S105 (printed by the launcher; demo accounts only)
 DEMO_TIMEZONE = "America/Los_Angeles"
@@ -268,8 +272,11 @@ def _corners_shifts_buckets(event: Event) -> None:
         Bucket.objects.get_or_create(event=event, label=f"B-{number:02d}")
 
 
-def _accounts(event: Event) -> None:
-    for account in ACCOUNTS:
+def _accounts(event: Event, accounts: list[DemoAccount] = ACCOUNTS) -> None:
+    # One hash of the published password for every new account: hashing is slow on purpose,
+    # and twenty-odd hashes would make the first `./pledgeday run` wait seconds for nothing.
+    password = ""
+    for account in accounts:
         user, created = User.objects.get_or_create(
             email=account.email,
             defaults={
@@ -280,7 +287,7 @@ def _accounts(event: Event) -> None:
             },
         )
         if created:
-            user.set_password(DEMO_PASSWORD)
+            user.password = password = password or make_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         EmailAddress.objects.get_or_create(
             user=user, email=account.email, defaults={"verified": True, "primary": True}
@@ -352,3 +359,252 @@ def _buckets_out(event: Event, *, now: dt.datetime) -> None:
             for signup in shift.signups.filter(status="confirmed"):
                 volunteer_services.signup_check_in(signup=signup, now=now)
             volunteer_services.bucket_hand_out(bucket=bucket, shift=shift, by=organizer, now=now)
+
+
+# --- A pledge day under way now -------------------------------------------------------------------
+#
+# Built around the moment it is seeded: it starts at the top of the hour four hours earlier and
+# runs four shifts of three hours, so the second shift is under way (at 11:20 the day is 7:00 to
+# 19:00). The first shift is over: its pairs checked out and returned their buckets. The second
+# shift's pairs are checked in and hold the buckets that are out now. The last two shifts are open
+# for sign-ups. A later run finds this day and changes nothing while it has more than an hour to
+# go; after that (later the same day, or any later day) it seeds a new day under way then, whose
+# first shift starts at least an hour after this day's staffed shifts ended, so that the same
+# volunteers can stand again without overlapping shifts or too long a stretch.
+
+LIVE_SLUG_PREFIX = "live-demo-"
+LIVE_SHIFTS = 4
+LIVE_SHIFT_LENGTH = dt.timedelta(hours=3)
+LIVE_STARTED_BEFORE = dt.timedelta(hours=4)  # the day began this long before the top of the hour
+LIVE_LAST_HOUR = dt.timedelta(hours=1)  # a day with less than this to go is not reused
+LIVE_GOAL_CENTS = 20_000_00
+
+LIVE_CREW = [
+    DemoAccount(f"{login}@pledgeday.test", name, language, "volunteer", city=city)
+    for login, name, language, city in [
+        ("tou.vang", "Tou Vang", "en", "Fresno"),
+        ("harpreet.sandhu", "Harpreet Sandhu", "en", "Fresno"),
+        ("dana.whitfield", "Dana Whitfield", "en", "Fresno"),
+        ("marcus.reed", "Marcus Reed", "en", "Fresno"),
+        ("kao.xiong", "Kao Xiong", "en", "Fresno"),
+        ("elena.cruz", "Elena Cruz", "es", "Fresno"),
+        ("rachel.kim", "Rachel Kim", "en", "Clovis"),
+        ("daniel.ortiz", "Daniel Ortiz", "es", "Clovis"),
+        ("gurpreet.dhillon", "Gurpreet Dhillon", "en", "Kerman"),
+        ("rosa.medina", "Rosa Medina", "es", "Kerman"),
+        ("arturo.villa", "Arturo Villa", "es", "Kerman"),
+        ("simran.gill", "Simran Gill", "en", "Kerman"),
+        ("rosa.ramirez", "Rosa Ramírez", "es", "Madera"),
+        ("luis.garcia", "Luis García", "es", "Madera"),
+        ("nancy.moua", "Nancy Moua", "en", "Madera"),
+    ]
+]
+
+# Corner: (the first shift's pair, whose bucket is back; the pair out now, and their bucket).
+LIVE_ROSTER = {
+    "Blackstone & Shaw": (
+        ("tou.vang", "harpreet.sandhu", "B-06"),
+        ("maria.lopez", "jose.hernandez", "B-01"),
+    ),
+    "Blackstone & Herndon": (
+        ("dana.whitfield", "marcus.reed", "B-07"),
+        ("kao.xiong", "elena.cruz", "B-02"),
+    ),
+    "Shaw & Clovis": (
+        ("rachel.kim", "daniel.ortiz", "B-08"),
+        ("sam.chen", "priya.patel", "B-03"),
+    ),
+    "Madera Ave & Whitesbridge": (
+        ("gurpreet.dhillon", "rosa.medina", "B-09"),
+        ("arturo.villa", "simran.gill", "B-04"),
+    ),
+    "Gateway & Yosemite": (
+        ("lupe.ramirez", "rosa.ramirez", "B-10"),  # a daughter (16) and her mother
+        ("luis.garcia", "nancy.moua", "B-05"),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class LiveDay:
+    """The day under way, and whether this run created it (then its history is to be added)."""
+
+    event: Event
+    created: bool
+    returned: list[BucketAssignment]  # the first shift's buckets, back at the staging table
+    out: list[BucketAssignment]  # the buckets out now with the second shift's pairs
+
+    @property
+    def second_shift_starts_at(self) -> dt.datetime:
+        return self.event.starts_at + LIVE_SHIFT_LENGTH
+
+
+def live_day_under_way(
+    *, now: dt.datetime, time_left: dt.timedelta = dt.timedelta()
+) -> Event | None:
+    """The demo's latest live day that has begun and still has more than `time_left` to go."""
+    return (
+        Event.objects.filter(
+            slug__startswith=LIVE_SLUG_PREFIX, starts_at__lte=now, ends_at__gt=now + time_left
+        )
+        .exclude(status__in=(Event.Status.DRAFT, Event.Status.CLOSED))
+        .order_by("-starts_at", "-pk")
+        .first()
+    )
+
+
+def _live_slug(starts_at: dt.datetime, today: dt.date) -> str:
+    slug = f"{LIVE_SLUG_PREFIX}{today:%Y-%m-%d}"
+    if not Event.objects.filter(slug=slug).exists():
+        return slug
+    return f"{slug}-{starts_at.astimezone(zoneinfo.ZoneInfo(DEMO_TIMEZONE)):%H%M}"
+
+
+def _live_event(*, now: dt.datetime, shares: list[tuple[Organization, int]]) -> Event:
+    # Whole hours in UTC are whole hours in Pacific time, and arithmetic in UTC is exact across
+    # a change of daylight saving time.
+    top_of_hour = now.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    starts_at = top_of_hour - LIVE_STARTED_BEFORE
+    today = now.astimezone(zoneinfo.ZoneInfo(DEMO_TIMEZONE)).date()
+    event = event_services.event_save(
+        event=Event(
+            title=f"Pledge 2 Stop Human Trafficking, {today:%B} {today.day} (live demo)",
+            slug=_live_slug(starts_at, today),
+            story=STORY,
+            story_es=STORY_ES,
+            starts_at=starts_at,
+            ends_at=starts_at + LIVE_SHIFTS * LIVE_SHIFT_LENGTH,
+            timezone=DEMO_TIMEZONE,
+            goal_cents=LIVE_GOAL_CENTS,
+            currency="usd",
+            fiscal_host=shares[0][0],
+            minimum_gift_cents=500,
+            suggested_amounts_cents=[1000, 2500, 5000, 10000],
+            waiver_text=WAIVER,
+            volunteer_coordinator_name="Olivia Ortega",
+            volunteer_coordinator_phone="559-555-0110",
+        ),
+        changed=[],
+    )
+    event_services.event_partners_replace(event=event, shares=shares)
+    return event_services.event_publish(event=event)
+
+
+def _live_corners(event: Event) -> dict[str, tuple[Corner, list[Shift]]]:
+    """Each corner of the live day with its four shifts, in order."""
+    corners = {}
+    for name, city, address, latitude, longitude, notes in CORNERS:
+        corner = Corner.objects.create(
+            event=event,
+            name=name,
+            city=city,
+            address=address,
+            latitude=Decimal(latitude),
+            longitude=Decimal(longitude),
+            safety_notes=notes,
+        )
+        shifts = [
+            volunteer_services.shift_create(
+                corner=corner,
+                starts_at=event.starts_at + number * LIVE_SHIFT_LENGTH,
+                ends_at=event.starts_at + (number + 1) * LIVE_SHIFT_LENGTH,
+                capacity=4,
+                min_volunteers=2,
+            )
+            for number in range(LIVE_SHIFTS)
+        ]
+        corners[name] = (corner, shifts)
+    for number in range(1, 2 * len(CORNERS) + 1):
+        Bucket.objects.create(event=event, label=f"B-{number:02d}")
+    return corners
+
+
+def _pair_out(
+    *,
+    event: Event,
+    shift: Shift,
+    pair: tuple[str, str],
+    label: str,
+    organizer: User,
+    signed_up_at: dt.datetime,
+) -> BucketAssignment | None:
+    """Sign the pair up (days before), check them in and hand them their bucket at the start.
+
+    None, with nothing written for the pair, when a rule refuses it: someone trying the demo may
+    have signed one of them up for a shift of an earlier live day that overlaps this one.
+    """
+    try:
+        with transaction.atomic():
+            signups = [
+                volunteer_services.signup_create(
+                    user=User.objects.get(email=f"{person}@pledgeday.test"),
+                    shift=shift,
+                    now=signed_up_at,
+                    accept_waiver=True,
+                )
+                for person in pair
+            ]
+            arrived = shift.starts_at - dt.timedelta(minutes=10)
+            for signup in signups:
+                volunteer_services.signup_check_in(signup=signup, now=arrived)
+            return volunteer_services.bucket_hand_out(
+                bucket=Bucket.objects.get(event=event, label=label),
+                shift=shift,
+                by=organizer,
+                now=shift.starts_at - dt.timedelta(minutes=5),
+            )
+    except ValidationError:
+        return None
+
+
+def _pair_back(*, assignment: BucketAssignment, organizer: User) -> BucketAssignment:
+    """At the end of the shift: the pair checks out and their bucket is checked back in."""
+    shift = assignment.shift
+    for signup in shift.signups.filter(status="confirmed"):
+        volunteer_services.signup_check_out(signup=signup, now=shift.ends_at)
+    return volunteer_services.bucket_return(
+        assignment=assignment, by=organizer, now=shift.ends_at + dt.timedelta(minutes=10)
+    )
+
+
+@transaction.atomic
+def demo_live_day_seed(*, now: dt.datetime | None = None) -> LiveDay:
+    """The people side of a pledge day under way now (see above): reused while it has more than
+    an hour to go, else created with its corners, shifts, sign-ups, pairs and buckets."""
+    now = now or timezone.now()
+    current = live_day_under_way(now=now, time_left=LIVE_LAST_HOUR)
+    if current is not None:
+        return LiveDay(event=current, created=False, returned=[], out=[])
+    demo_seed(now=now)  # the organizations, the upcoming day and the demo's accounts
+    event = _live_event(now=now, shares=_organizations())
+    _accounts(event, LIVE_CREW)
+    corners = _live_corners(event)
+    organizer = User.objects.get(email="organizer@pledgeday.test")
+    signed_up_at = event.starts_at - dt.timedelta(days=3)
+    returned, out = [], []
+    for name, (earlier, current_pair) in LIVE_ROSTER.items():
+        _corner, shifts = corners[name]
+        first = _pair_out(
+            event=event,
+            shift=shifts[0],
+            pair=earlier[:2],
+            label=earlier[2],
+            organizer=organizer,
+            signed_up_at=signed_up_at,
+        )
+        if first is not None:
+            returned.append(_pair_back(assignment=first, organizer=organizer))
+        second = _pair_out(
+            event=event,
+            shift=shifts[1],
+            pair=current_pair[:2],
+            label=current_pair[2],
+            organizer=organizer,
+            signed_up_at=signed_up_at,
+        )
+        if second is not None:
+            out.append(second)
+    # What the beat does within the minute: a published day whose window has begun goes live.
+    event_services.events_advance_status(now=now)
+    event.refresh_from_db()
+    return LiveDay(event=event, created=True, returned=returned, out=out)

@@ -5,12 +5,14 @@ Callers use `from donations import services` and the names below.
 """
 
 from donations.services.allocations import split_cents
+from donations.services.demo import donation_demo_record
 from donations.services.gifts import (
     OPEN_FOR_GIFTS,
     Attribution,
     PaymentStart,
     attribution_for_bucket,
     designation_check,
+    donation_pending_create,
     donation_start,
     donation_total_cents,
     gift_minimum_cents,
@@ -70,7 +72,9 @@ __all__ = [
     "check_number_taken",
     "check_record",
     "designation_check",
+    "donation_demo_record",
     "donation_observe",
+    "donation_pending_create",
     "donation_processor_fee_fetch",
     "donation_receipt_retry",
     "donation_receipt_send",

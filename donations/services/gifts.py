@@ -132,7 +132,7 @@ class PaymentStart:
     redirect_url: str
 
 
-def donation_start(
+def donation_pending_create(
     *,
     event: Event,
     amount_cents: int,
@@ -145,14 +145,8 @@ def donation_start(
     anonymous: bool,
     language: str,
     now: dt.datetime,
-    success_url: str,
-    cancel_url: str,
-    demo_pay_url: str,
-) -> PaymentStart:
-    """Record a pending card gift and open its payment (Stripe Checkout, or the demo page).
-
-    success_url, cancel_url and demo_pay_url may contain {token}: the donation's public token.
-    """
+) -> Donation:
+    """Validate a card gift and record it as pending; the caller then opens its payment."""
     _gift_validate(
         event=event, amount_cents=amount_cents, designated_to=designated_to, split_among=split_among
     )
@@ -195,6 +189,44 @@ def donation_start(
                 _("This pledge day's giving settings just changed. Please check and give again."),
                 code="settings_changed",
             )
+    return donation
+
+
+def donation_start(
+    *,
+    event: Event,
+    amount_cents: int,
+    cover_fee: bool,
+    designated_to: Organization | None,
+    attribution: Attribution,
+    split_among: Sequence[Organization] = (),
+    donor_name: str,
+    donor_email: str,
+    anonymous: bool,
+    language: str,
+    now: dt.datetime,
+    success_url: str,
+    cancel_url: str,
+    demo_pay_url: str,
+) -> PaymentStart:
+    """Record a pending card gift and open its payment (Stripe Checkout, or the demo page).
+
+    success_url, cancel_url and demo_pay_url may contain {token}: the donation's public token.
+    """
+    donation = donation_pending_create(
+        event=event,
+        amount_cents=amount_cents,
+        cover_fee=cover_fee,
+        designated_to=designated_to,
+        attribution=attribution,
+        split_among=split_among,
+        donor_name=donor_name,
+        donor_email=donor_email,
+        anonymous=anonymous,
+        language=language,
+        now=now,
+    )
+    total = donation.total_cents
     description = _("Gift to %(title)s") % {"title": event.title}
     token = donation.public_token
     # The external call happens outside any transaction: a slow Stripe never holds a lock.

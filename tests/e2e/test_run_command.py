@@ -7,6 +7,7 @@ web server, Celery worker and beat on the embedded broker, and localstripe.
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import os
 import re
 import signal
@@ -160,7 +161,10 @@ def test_a_qr_gift_in_the_demo_arrives_credited_to_its_corner_within_seconds(
     try:
         database = Path(launcher_env["PLEDGEDAY_VAR_DIR"]) / "db.sqlite3"
         with sqlite3.connect(database) as db:
-            (token,) = db.execute("SELECT token FROM events_bucket WHERE label = 'B-01'").fetchone()
+            (token,) = db.execute(
+                "SELECT b.token FROM events_bucket b JOIN events_event e ON e.id = b.event_id "
+                "WHERE b.label = 'B-01' AND e.slug = 'pledge-2-stop-human-trafficking'"
+            ).fetchone()
         browser = Browser(f"http://127.0.0.1:{web}")
         _url, page = browser.get(f"/g/{token}")
         assert "Blackstone &amp; Shaw" in page
@@ -183,11 +187,55 @@ def test_a_qr_gift_in_the_demo_arrives_credited_to_its_corner_within_seconds(
                 row[0]
                 for row in db.execute(
                     "SELECT u.email FROM donations_donation_volunteers dv "
-                    "JOIN volunteers_user u ON u.id = dv.user_id"
+                    "JOIN volunteers_user u ON u.id = dv.user_id "
+                    "WHERE dv.donation_id = (SELECT max(id) FROM donations_donation)"
                 )
             }
         assert (status, corner) == ("succeeded", "Blackstone & Shaw")
         assert volunteers == {"maria.lopez@pledgeday.test", "jose.hernandez@pledgeday.test"}
+    finally:
+        assert stop(process, lines) == 0
+
+
+def test_the_demo_shows_a_day_under_way_whose_totals_move_with_simulated_gifts(
+    launcher_env: dict[str, str],
+) -> None:
+    web = int(launcher_env["PLEDGEDAY_PORT"])
+    process, lines = start(launcher_env)
+    try:
+        output = "".join(lines)
+        live = re.search(r"Live today: +http://127\.0\.0\.1:\d+(/events/live-demo-[\w-]+/)", output)
+        assert live, output
+        assert "./pledgeday simulate" in output
+        status, page = fetch(f"http://127.0.0.1:{web}{live.group(1)}")
+        assert status == 200
+        assert "Blackstone &amp; Shaw" in page
+
+        def figures() -> dict:
+            return json.loads(fetch(f"http://127.0.0.1:{web}{live.group(1)}totals.json")[1])
+
+        before = figures()
+        assert before["status"] == "live"
+        assert before["gifts"] > 0
+        assert before["matches"][0]["active"]
+
+        simulated = subprocess.run(
+            [sys.executable, str(ROOT / "pledgeday"), "simulate", "--count", "3"],
+            cwd=ROOT,
+            env=launcher_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert simulated.returncode == 0, simulated.stderr
+        assert "3 recorded by the site as succeeded" in simulated.stdout
+        deadline = time.monotonic() + 5  # the figures are cached for 2 seconds
+        while figures()["gifts"] < before["gifts"] + 3 and time.monotonic() < deadline:
+            time.sleep(0.25)
+        after = figures()
+        assert after["gifts"] == before["gifts"] + 3
+        assert after["raised_cents"] > before["raised_cents"]
     finally:
         assert stop(process, lines) == 0
 
