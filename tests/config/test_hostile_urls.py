@@ -23,7 +23,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from donations.models import Donation, Refund, StripeEvent
+from donations.models import Donation, MatchPledge, Refund, StripeEvent
 from events.models import Bucket, Event, Shift
 from tests.donations import stripe_shapes as shapes
 from tests.factories import (
@@ -79,6 +79,7 @@ class World:
     donation: Donation
     refund: Refund
     parked: StripeEvent
+    pledge: MatchPledge
 
 
 @pytest.fixture
@@ -130,6 +131,9 @@ def world() -> World:
             park_reason=StripeEvent.ParkReason.UNKNOWN_PAYMENT,
             event=event,
         ),
+        pledge=MatchPledge.objects.create(
+            event=event, sponsor="Bank", cap_cents=1000, created_at=now
+        ),
     )
 
 
@@ -144,6 +148,7 @@ def _valid(route: str, name: str, world: World) -> str:
         "donation_id": world.donation.pk,
         "refund_id": world.refund.pk,
         "record_id": world.parked.pk,
+        "pledge_id": world.pledge.pk,
         "content_type_id": ContentType.objects.get_for_model(Event).pk,
         "app_label": "events",
         "url": "nowhere/",
