@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Sum
@@ -26,6 +27,22 @@ from donations.services.states import DISPUTE_LOST, S
 from donations.services.tallies import GiftFacts, match_change_record
 from events.models import EventPartner
 from events.money import cents_format
+
+PLEDGES_CACHE_SECONDS = 300
+
+
+def _pledges_key(event_id: int) -> str:
+    return f"match-pledges:v1:{event_id}"
+
+
+def event_pledges(event_id: int) -> list[MatchPledge]:
+    """The event's pledges, from the cache (every webhook asks; match_pledge_save clears it).
+    Their rules only: the cap is always read again under the pledge's row lock."""
+    pledges = cache.get(_pledges_key(event_id))
+    if pledges is None:
+        pledges = list(MatchPledge.objects.filter(event_id=event_id).order_by("created_at", "pk"))
+        cache.set(_pledges_key(event_id), pledges, PLEDGES_CACHE_SECONDS)
+    return pledges
 
 
 def _applies(pledge: MatchPledge, donation: Donation, split: Split) -> int:
@@ -87,7 +104,7 @@ def match_settle(
 ) -> list[MatchCredit]:
     """Claim the pledges a newly given gift qualifies for, and bring every claim's credits to
     what the gift's state says (the caller holds the gift's row lock)."""
-    pledges = list(MatchPledge.objects.filter(event_id=donation.event_id))
+    pledges = event_pledges(donation.event_id)
     if not pledges:
         return []
     if newly_given:
@@ -147,6 +164,8 @@ def match_pledge_save(*, pledge: MatchPledge, now: dt.datetime) -> MatchPledge:
         )
     if pledge.corner is not None and pledge.corner.event_id != pledge.event_id:
         raise ValidationError(_("That corner belongs to another pledge day."), code="corner")
+    transaction.on_commit(lambda: cache.delete(_pledges_key(pledge.event_id)))
+    cache.delete(_pledges_key(pledge.event_id))
     if pledge.pk is None:
         pledge.allotted_cents, pledge.created_at = 0, now
         pledge.full_clean()
