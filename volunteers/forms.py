@@ -56,6 +56,14 @@ class ProfileForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    leaderboard_opt_out = forms.BooleanField(
+        label=_("Keep my name off public leaderboards"),
+        required=False,
+        help_text=_(
+            "The big screen at the staging area thanks the top volunteer teams by first name and "
+            "last initial (“Ana G.”). Volunteers under 18 never appear there."
+        ),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -130,6 +130,11 @@ class Profile(models.Model):
     give_token = models.CharField(
         max_length=32, unique=True, default=give_token_new, editable=False
     )
+    # Public screens name volunteers by first name and last initial; this keeps an adult off them
+    # (volunteers under 18 never appear publicly, whatever this says).
+    leaderboard_opt_out = models.BooleanField(
+        _("keep my name off public leaderboards"), default=False
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -157,6 +162,12 @@ class Profile(models.Model):
     @property
     def has_guardian_consent(self) -> bool:
         return self.guardian_consent_on is not None
+
+    @property
+    def named_publicly(self) -> bool:
+        """Whether public pages (the big screen's leaderboard) may name this volunteer: adults
+        who did not opt out; never a minor."""
+        return self.age_band == AgeBand.ADULT and not self.leaderboard_opt_out
 
 
 class WaiverAcceptance(models.Model):

@@ -56,6 +56,7 @@ PROFILE_FIELDS = {
     "guardian_contact",
     "guardian_consent_on",
     "preferred_city",
+    "leaderboard_opt_out",
 }
 
 
