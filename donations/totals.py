@@ -138,3 +138,20 @@ def event_public_totals_by_slug(*, slug: str) -> PublicTotals | None:
         return cached
     event = Event.objects.exclude(status=Event.Status.DRAFT).filter(slug=slug).first()
     return event_public_totals(event=event) if event is not None else None
+
+
+def event_progress(*, event: Event) -> dict[str, int]:
+    """The event page's progress toward the goal: one query, cached like the public figures."""
+    key = f"progress:v1:{event.pk}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    totals = event_tally(event=event)
+    progress = {
+        "goal_cents": event.goal_cents,
+        "raised_cents": totals["raised_cents"],
+        "match_cents": totals["match_cents"],
+        "gifts": totals["gifts"],
+    }
+    cache.set(key, progress, TOTALS_CACHE_SECONDS)
+    return progress

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from donations import views, views_organize
+from donations import views, views_live, views_organize
 from events import converters  # noqa: F401 (registers the token converters used below)
 
 app_name = "donations"
@@ -11,6 +11,14 @@ urlpatterns = [
     path("g/<bucket_token:token>", views.give_bucket, name="give_bucket"),
     path("events/<slug:slug>/give/", views.give_event, name="give_event"),
     path("events/<slug:slug>/totals.json", views.event_totals_json, name="totals_json"),
+    path("events/<slug:slug>/screen/", views_live.screen, name="screen"),
+    path("events/<slug:slug>/screen/panels/", views_live.screen_panels, name="screen_panels"),
+    path("organize/<slug:slug>/live/", views_live.control_room, name="control_room"),
+    path(
+        "organize/<slug:slug>/live/panels/",
+        views_live.control_room_panels,
+        name="control_room_panels",
+    ),
     path("give/demo-pay/<url_token:token>/", views.demo_pay, name="demo_pay"),
     path("give/thanks/<url_token:token>/", views.thanks, name="thanks"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),

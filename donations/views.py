@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from donations import ratelimit, selectors, services, stripe_api
 from donations.forms import GiveForm
 from donations.models import Donation
+from donations.selectors_live import give_page_match_notes
 from donations.totals import TOTALS_CACHE_SECONDS, event_public_totals_by_slug
 from events import alerts
 from events import selectors as event_selectors
@@ -98,6 +99,9 @@ def _give(request: HttpRequest, event: Event, attribution: services.Attribution)
                 ),
             ),
             "demo": stripe_api.is_local(),
+            "matches": give_page_match_notes(
+                event=event, corner=attribution.corner, now=timezone.now()
+            ),
         },
         status=429 if limited else (200 if request.method == "GET" or not form.errors else 400),
     )
