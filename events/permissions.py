@@ -26,15 +26,30 @@ Permission = Callable[[Person, Event], bool]
 T = TypeVar("T")
 
 
+def event_roles(user: Person, event: Event) -> frozenset[str]:
+    """The roles the person holds on the event itself or on the organization that hosts it.
+
+    One query, remembered on the user object: a request's user is loaded for that request, so a
+    page that asks several questions (may they see it, may they see the donors) asks the
+    database once, and a role granted or revoked counts from the next request."""
+    if not user.is_authenticated:
+        return frozenset()
+    memo: dict[int, frozenset[str]] = user.__dict__.setdefault("_pledgeday_event_roles", {})
+    if event.pk not in memo:
+        memo[event.pk] = frozenset(
+            Membership.objects.filter(
+                Q(event=event) | Q(organization_id=event.fiscal_host_id), user_id=user.pk
+            ).values_list("role", flat=True)
+        )
+    return memo[event.pk]
+
+
 def _has_role(user: Person, event: Event, roles: tuple[str, ...]) -> bool:
-    """A role on the event itself, or on the organization that hosts it (one query)."""
     if not user.is_authenticated:
         return False
     if getattr(user, "is_superuser", False):
         return True
-    return Membership.objects.filter(
-        Q(event=event) | Q(organization_id=event.fiscal_host_id), user_id=user.pk, role__in=roles
-    ).exists()
+    return not event_roles(user, event).isdisjoint(roles)
 
 
 def user_can_organize_event(user: Person, event: Event) -> bool:

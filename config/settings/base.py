@@ -103,6 +103,10 @@ if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
+    # A signed-in request reads its session from Redis rather than PostgreSQL (written to both).
+    # Only with a cache every process shares: with one per process, a session ended in one
+    # process would live on in the others.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
