@@ -101,7 +101,8 @@ AUTH_USER_MODEL = "volunteers.User"
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        # Django's Redis cache, keeping one client per pool (config/cache.py says why).
+        "default": {"BACKEND": "config.cache.SharedClientRedisCache", "LOCATION": REDIS_URL}
     }
     # A signed-in request reads its session from Redis rather than PostgreSQL (written to both).
     # Only with a cache every process shares: with one per process, a session ended in one

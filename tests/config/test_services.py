@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -76,3 +77,25 @@ def test_the_cache_is_redis_when_redis_url_is_set() -> None:
     assert cache.get("round-trip") == {"cents": 2500}
     assert cache.add("counter", 0, timeout=30)
     assert cache.incr("counter", 5) == 5
+
+
+@pytest.mark.redis
+def test_the_redis_cache_keeps_one_client_per_pool() -> None:
+    """config/cache.py: Django's client would build a redis.Redis for every operation."""
+    backend = caches["default"]._cache  # type: ignore[attr-defined]
+    first = backend.get_client(write=True)
+    assert backend.get_client(write=True) is first
+    assert backend.get_client() is first  # one server: reads and writes share its pool
+    cache.set_many({"a": 1, "b": 2}, timeout=30)
+    assert cache.get_many(["a", "b", "c"]) == {"a": 1, "b": 2}
+    threads_saw = []
+
+    def read() -> None:
+        threads_saw.append(cache.get("a"))
+
+    workers = [threading.Thread(target=read) for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert threads_saw == [1] * 8
