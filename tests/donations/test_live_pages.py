@@ -11,7 +11,7 @@ import gzip
 import re
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -622,3 +622,27 @@ def test_the_organizer_dashboard_and_the_gifts_list_link_to_the_control_room(
     link = f'href="/organize/{day.event.slug}/live/"'
     assert link in text(client.get(f"/organize/{day.event.slug}/"))
     assert link in text(client.get(f"/organize/{day.event.slug}/donations/"))
+
+
+@pytest.mark.redis
+def test_with_redis_a_poll_is_one_cache_round_trip_and_no_query(
+    client: Client, day: LiveDay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The session (cached_db), the grant and the panels in one MGET; the database untouched."""
+    signed_in(client, day)
+    assert room_panels(client, day.event).status_code == 200
+    backend = caches["default"]._cache  # the Redis client Django's cache calls
+    calls: list[str] = []
+    for name in ("get", "get_many"):
+        original = getattr(backend, name)
+
+        def counted(*args, _name=name, _original=original, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(backend, name, counted)
+    with CaptureQueriesContext(connection) as queries:
+        response = room_panels(client, day.event)
+    assert response.status_code == 200
+    assert len(queries) == 0, [q["sql"] for q in queries]
+    assert calls == ["get_many"]

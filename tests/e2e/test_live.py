@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import os
 import time
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.db import OperationalError
+from django.db.models import Sum
 from django.utils import timezone
 
 from donations import services, views_live
-from donations.models import Donation, MatchPledge
+from donations.models import Donation, LedgerEntry, MatchPledge
 from events.models import Event, Membership
 from tests.e2e.test_browser import browser  # noqa: F401 (the fixture)
 from tests.e2e.test_csp import WATCH_VIOLATIONS
@@ -134,6 +137,17 @@ def test_a_gift_shows_on_the_big_screen_and_the_control_room_within_3_seconds(
     assert "Shaw & Clovis" in screen.inner_text("#s-side")
     assert "$25.00" in room.inner_text("#room-gifts")
     assert "Shaw & Clovis" in room.inner_text("#room-gifts")
+    # Credited to the pair holding the bucket, and to the partners to the cent.
+    pair = day.pairs[1]
+    teams = room.inner_text("#room-teams")
+    assert all(str(person) in teams for person in pair), teams
+    figures = donor.request.get(f"{base}/events/{day.event.slug}/totals.json").json()
+    net = LedgerEntry.objects.filter(donation__event=day.event).aggregate(n=Sum("amount_cents"))
+    assert figures["gifts"] == 1
+    assert figures["raised_cents"] == net["n"] > 0
+    assert sum(o["raised_cents"] for o in figures["organizations"]) == figures["raised_cents"]
+    assert sum(c["raised_cents"] for c in figures["corners"]) == figures["raised_cents"]
+    call_command("tallies_reconcile", stdout=StringIO())  # exits 1 on any drift
     for tab in (screen, room):
         assert tab.evaluate("window.__loadedOnce") is True
     shoot(screen, "e2e-screen-after-gift")
