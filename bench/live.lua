@@ -3,7 +3,15 @@
 -- line, each sent once). Counts the status codes; done() prints one line for bench/live.py:
 --   BENCH <requests> <duration_us> <p50_us> <p95_us> <p99_us> <errors> <statuses> <repeats>
 -- Settings come from the environment: BENCH_PATH, BENCH_ETAG, BENCH_COOKIE, BENCH_BODIES
--- (a directory: POST mode), BENCH_EXPECT (a Lua pattern every response body must match).
+-- (a directory: POST mode), BENCH_EXPECT (a Lua pattern every response body must match),
+-- BENCH_DELAY_MS (each connection waits this long between its requests: a screen polling).
+
+local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "")
+if delay_ms and delay_ms > 0 then
+  function delay()
+    return delay_ms
+  end
+end
 
 local threads = {}
 local counter = 0

@@ -1,5 +1,5 @@
 """The live benchmark: the production settings under gunicorn, on PostgreSQL and Redis, loaded
-over loopback by wrk (bench/live.lua). One command, under 15 minutes on the 2-core machine:
+over loopback by wrk (bench/live.lua). One command, about 16 minutes on the 2-core machine:
 
     .venv/bin/python bench/live.py [--seconds 10] [--runs 3] [--large 1000000]
 
@@ -14,7 +14,9 @@ cache and broker, and measures:
    revalidate; a matching ETag is a 304), on both databases;
 2. the organizers' control-room fragment, signed in as an organizer, when the URL map has one
    (a page under /organize/<slug>/ named control room, panels or fragment; or --fragment);
-3. signed payment_intent.succeeded events for real pending gifts, 16 clients, on a server that
+3. 500 screens watching at once (--screens), each polling the big screen's panels, then the
+   control room's, every 1.5 s (wrk's delay()): the rate they make and how fast they are served;
+4. signed payment_intent.succeeded events for real pending gifts, 16 clients, on a server that
    writes allocations and tallies and on one that does not (bench/gunicorn_live.py).
 
 Every target runs between two /healthz runs (one SELECT 1: the floor) and its rate is set
@@ -130,6 +132,7 @@ class Bench:
         self.tmp = Path(tempfile.mkdtemp(prefix="pledgeday-live-"))
         self.servers: list[Server] = []
         self.notes: list[str] = []
+        self.screens_cookie = ""  # the organizer's on the 1M server
         self.created: list[str] = []
         pg = urllib.parse.urlsplit(args.postgres)
         self.pg = {
@@ -389,9 +392,11 @@ class Bench:
         cookie: str = "",
         bodies: Path | None = None,
         expect: str = "",
+        delay_ms: int = 0,
     ) -> Run:
         env = {
             **os.environ,
+            "BENCH_DELAY_MS": str(delay_ms),
             "BENCH_PATH": path,
             "BENCH_ETAG": etag,
             "BENCH_COOKIE": cookie,
@@ -581,6 +586,42 @@ def totals_phase(
     return figures, spreads
 
 
+def screens_phase(bench: Bench, server: Server, slug: str) -> dict[str, Run]:
+    """Many screens watching at once: each connection asks for the panels, then waits the
+    screens' polling period (wrk's delay()), as a big screen or a control room left open does,
+    with the ETag it was first given. No gift arrives meanwhile, so the answers are 304s, as
+    they are for real screens between gifts (a gift costs each screen one 200)."""
+    args = bench.args
+    targets = {
+        "big screen panels": (f"/events/{slug}/screen/panels/?lang=en", ""),
+        "control room panels": (f"/organize/{slug}/live/panels/", bench.screens_cookie),
+    }
+    runs = {}
+    for label, (path, cookie) in targets.items():
+        if not bench.within_budget(args.screens_seconds + 10, f"{args.screens} {label}"):
+            break
+        status, headers = bench.get(server, path, cookie)
+        if status != 200:
+            raise SystemExit(f"{path} answered {status}")
+        run = bench.wrk(
+            server,
+            path,
+            connections=args.screens,
+            seconds=args.screens_seconds,
+            etag=headers.get("ETag", ""),
+            cookie=cookie,
+            delay_ms=int(args.screens_every * 1000),
+        )
+        bench.drain(server, run)
+        runs[label] = run
+        say(
+            f"{args.screens} watching the {label}: {run.rate:.1f}/s p50 {run.p50_ms:.1f} ms "
+            f"p95 {run.p95_ms:.1f} ms p99 {run.p99_ms:.1f} ms errors {run.errors} "
+            f"{run.statuses} load {run.load:.2f}"
+        )
+    return runs
+
+
 def webhook_phase(
     bench: Bench, database: str, server: Server, ledger_only: Server
 ) -> tuple[dict[str, Figure], list[float]]:
@@ -686,7 +727,7 @@ def _cells(figure: Figure) -> str:
 
 
 def report(
-    bench, totals, spreads, in_process, webhooks, differences, loads, fragments, note
+    bench, totals, spreads, in_process, webhooks, differences, loads, fragments, note, screens
 ) -> None:
     """Markdown tables (they go into the docs as they are)."""
     args = bench.args
@@ -729,6 +770,22 @@ def report(
                 )
     if not fragments:
         print(f"\nControl-room fragment: not measured ({note}).")
+    if screens:
+        print()
+        print(
+            f"{args.screens} screens watching at once on the {args.large:,}-gift database, each "
+            f"polling every {args.screens_every:g} s with its ETag, for {args.screens_seconds:g} s "
+            f"(no gift arrives meanwhile):"
+        )
+        print()
+        print("| panels | req/s | p50 | p95 | p99 | errors | statuses |")
+        print("|---|---:|---:|---:|---:|---:|---|")
+        for label, run in screens.items():
+            print(
+                f"| {label} | {run.rate:,.1f} | {run.p50_ms:.1f} | {run.p95_ms:.1f} | "
+                f"{run.p99_ms:.1f} | {run.errors} | "
+                f"{', '.join(f'{k}: {v}' for k, v in sorted(run.statuses.items()))} |"
+            )
     print()
     print(
         "Totals computed without the cache (in-process event_public_figures; 5 batches of 40 "
@@ -808,7 +865,14 @@ def main() -> None:
     )
     parser.add_argument("--timeout", type=float, default=10, help="wrk's, per request (10 s)")
     parser.add_argument("--no-webhooks", action="store_true")
-    parser.add_argument("--budget", type=float, default=900, help="seconds (default 900)")
+    parser.add_argument(
+        "--screens", type=int, default=500, help="screens watching at once (default 500; 0: none)"
+    )
+    parser.add_argument(
+        "--screens-every", type=float, default=1.5, help="their polling period (default 1.5 s)"
+    )
+    parser.add_argument("--screens-seconds", type=float, default=20, help="(default 20)")
+    parser.add_argument("--budget", type=float, default=960, help="seconds (default 960)")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     parser.add_argument(
         "--reuse",
@@ -852,6 +916,9 @@ def main() -> None:
         loads += [
             run.load for figures in totals.values() for f in figures.values() for run in f.runs
         ]
+        bench.screens_cookie = cookies["1m"]
+        screens = screens_phase(bench, servers["1m"], "bench-1m") if args.screens else {}
+        loads += [run.load for run in screens.values()]
         webhooks, differences = None, []
         if not args.no_webhooks:
             ledger_only = bench.server_start(
@@ -866,7 +933,16 @@ def main() -> None:
             f"(median {statistics.median(loads):.2f}); at the end: {uptime}"
         )
         report(
-            bench, totals, spreads, in_process, webhooks, differences, load_text, fragments, note
+            bench,
+            totals,
+            spreads,
+            in_process,
+            webhooks,
+            differences,
+            load_text,
+            fragments,
+            note,
+            screens,
         )
         print(f"\nwall time {time.monotonic() - bench.started:.0f} s")
     finally:
