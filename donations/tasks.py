@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from donations import services
 from donations.stripe_api import TRANSIENT_ERRORS
+from events.alerts import alert
 
 
 @shared_task(
@@ -87,3 +88,24 @@ def stripe_scan() -> int:
 def tallies_reconcile() -> int:
     """Beat, nightly: every tally checked against the ledger; drift is alerted."""
     return services.tallies_reconcile_all(now=timezone.now())
+
+
+@shared_task(
+    name="donations.tasks.payments_reconcile",
+    ignore_result=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=60,
+    max_retries=3,
+)
+def payments_reconcile() -> int:
+    """Beat: succeeded payments no webhook reported are recorded; the admins are told, since a
+    missed webhook means Stripe's endpoint or its secret needs a look."""
+    result = services.payments_reconcile(now=timezone.now())
+    if result.recorded:
+        alert(
+            subject=f"Stripe payments that arrived without their webhook: {len(result.recorded)}",
+            detail="The reconciliation recorded them from Stripe's list of payments: "
+            + "; ".join(result.recorded[:20])
+            + ". Check the webhook endpoint and its signing secret in Stripe's dashboard.",
+        )
+    return len(result.recorded)

@@ -189,6 +189,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Parked Stripe events whose gift may have become known; Stripe's actual fees.
     "donations-stripe-scan": {"task": "donations.tasks.stripe_scan", "schedule": 600.0},
+    # Succeeded payments no webhook reported (a missed webhook loses no gift).
+    "donations-payments-reconcile": {
+        "task": "donations.tasks.payments_reconcile",
+        "schedule": 900.0,
+    },
     # Every tally recomputed from the ledger at 03:30 UTC (late evening in California).
     "donations-tallies-reconcile": {
         "task": "donations.tasks.tallies_reconcile",
@@ -205,6 +210,9 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 # ours (staging and production may share one Stripe account). Defaults to SITE_URL's host.
 PLEDGEDAY_INSTANCE = env.str("PLEDGEDAY_INSTANCE", default=urlsplit(SITE_URL).netloc)
 LOCALSTRIPE_URL = env.str("LOCALSTRIPE_URL", default="http://127.0.0.1:8420")
+# The beat asks Stripe for the PaymentIntents of this many hours back and records any succeeded
+# one no webhook reported (donations.services.reconcile).
+STRIPE_RECONCILE_HOURS = env.int("STRIPE_RECONCILE_HOURS", default=48)
 
 # --- Giving: limits on starting card gifts (donations.ratelimit) --------------------------------
 

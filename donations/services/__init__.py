@@ -40,6 +40,7 @@ from donations.services.receipts import (
     donation_receipt_send,
     donation_receipts_due,
 )
+from donations.services.reconcile import Reconciliation, payments_reconcile
 from donations.services.refunds import donation_refund, donation_refund_check, refund_failure_handle
 from donations.services.states import MoneyInvariantError, Unapplicable
 from donations.services.tallies import (
@@ -66,6 +67,7 @@ __all__ = [
     "MalformedEvent",
     "MoneyInvariantError",
     "PaymentStart",
+    "Reconciliation",
     "Unapplicable",
     "attribution_for_bucket",
     "cash_count_record",
@@ -93,6 +95,7 @@ __all__ = [
     "match_pledge_receive",
     "match_pledge_save",
     "net_cents",
+    "payments_reconcile",
     "refund_failure_handle",
     "split_cents",
     "stripe_event_accept_amount",
