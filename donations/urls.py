@@ -34,6 +34,15 @@ urlpatterns = [
         "organize/buckets/<int:assignment_id>/count/", views_organize.cash_count, name="cash_count"
     ),
     path("organize/<slug:slug>/attention/", views_organize.attention, name="attention"),
+    *(
+        path(
+            f"organize/<slug:slug>/export/{what}.csv",
+            views_organize.export,
+            {"what": what},
+            name=f"export_{what}",
+        )
+        for what in views_organize.EXPORTS
+    ),
     path(
         "organize/pledges/<int:pledge_id>/received/",
         views_organize.pledge_received,

@@ -9,7 +9,7 @@ import segno
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from donations import selectors, services
+from donations import exports, selectors, services
 from donations.forms import (
     CashCountForm,
     CheckForm,
@@ -142,6 +142,25 @@ def attention(request: HttpRequest, event: Event) -> HttpResponse:
             "note_form": NoteForm(),
             "receipt_form": ReceiptRetryForm(),
         },
+    )
+
+
+EXPORTS = {
+    "gifts": (exports.GIFT_HEADER, lambda event, now: exports.gift_rows(event)),
+    "allocations": (exports.ALLOCATION_HEADER, lambda event, now: exports.allocation_rows(event)),
+    "roster": (exports.ROSTER_HEADER, lambda event, now: exports.roster_rows(event, now=now)),
+}
+
+
+@organizer_view(user_can_manage_finances, load=event_by_slug)
+@require_GET
+def export(request: HttpRequest, event: Event, what: str) -> StreamingHttpResponse:
+    """/organize/<slug>/export/<what>.csv: a CSV of the pledge day's gifts, allocations or
+    volunteer roster (with hours served), streamed; for leads and the finance role."""
+    header, rows = EXPORTS[what]
+    stamp = timezone.localtime(timezone.now(), event.tzinfo).strftime("%Y%m%d-%H%M")
+    return exports.csv_response(
+        f"{event.slug}-{what}-{stamp}.csv", header, rows(event, timezone.now())
     )
 
 

@@ -12,7 +12,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 
 from events.models import Event, Membership
 
@@ -24,6 +25,7 @@ FINANCE_ROLES = (Membership.Role.LEAD, Membership.Role.FINANCE)
 Person = AbstractBaseUser | AnonymousUser
 Permission = Callable[[Person, Event], bool]
 T = TypeVar("T")
+R = TypeVar("R", bound=HttpResponseBase)  # a page, or a streamed file
 
 
 def event_roles(user: Person, event: Event) -> frozenset[str]:
@@ -77,7 +79,7 @@ def event_by_slug(slug: str) -> tuple[Event, Event]:
 
 def organizer_view(
     permission: Permission, load: Callable[..., tuple[T, Event]]
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+) -> Callable[[Callable[..., R]], Callable[..., R | HttpResponseRedirect]]:
     """The decorator of every organizer page.
 
     Anonymous people are sent to sign in. `load` takes the URL's keyword arguments it names,
@@ -87,9 +89,9 @@ def organizer_view(
     """
     accepted = set(inspect.signature(load).parameters)
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., R]) -> Callable[..., R | HttpResponseRedirect]:
         @functools.wraps(view)
-        def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, **kwargs: Any) -> R | HttpResponseRedirect:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             obj, event = load(**{k: v for k, v in kwargs.items() if k in accepted})
