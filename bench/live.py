@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import json
 import os
 import secrets
@@ -622,6 +623,52 @@ def screens_phase(bench: Bench, server: Server, slug: str) -> dict[str, Run]:
     return runs
 
 
+def exports_phase(bench: Bench, server: Server, slug: str) -> dict[str, dict[str, float]]:
+    """Finance's CSV exports of the large pledge day, streamed through gunicorn: how long the
+    whole file takes, its rows and size, and whether it arrived whole."""
+    figures = {}
+    for what in ("gifts", "allocations"):
+        if not bench.within_budget(120, f"the {what} export"):
+            break
+        request = urllib.request.Request(  # noqa: S310 (loopback http)
+            f"{server.url}/organize/{slug}/export/{what}.csv",
+            headers={**HTTPS, "Cookie": bench.screens_cookie},
+        )
+        started = time.monotonic()
+        rows = size = 0
+        first_byte = 0.0
+        whole = True
+        try:
+            with LOCAL_HTTP.open(request, timeout=300) as response:
+                while chunk := response.read1(1 << 20):
+                    first_byte = first_byte or time.monotonic() - started
+                    size += len(chunk)
+                    rows += chunk.count(b"\n")
+        except http.client.IncompleteRead as cut:  # the worker was stopped mid-file
+            size += len(cut.partial)
+            rows += cut.partial.count(b"\n")
+            whole = False
+        seconds = time.monotonic() - started
+        figures[what] = {
+            "rows": rows - 1,
+            "megabytes": size / 1e6,
+            "seconds": seconds,
+            "first_byte_ms": first_byte * 1000,
+            "whole": whole,
+        }
+        say(
+            f"export {what}.csv: {rows - 1:,} rows, {size / 1e6:.0f} MB in {seconds:.1f} s "
+            f"(first byte after {first_byte * 1000:.0f} ms)"
+            + ("" if whole else " — CUT: the connection closed before the end of the file")
+        )
+        if not whole:
+            bench.notes.append(
+                f"the {what} export was cut after {seconds:.0f} s (gunicorn's worker timeout)"
+            )
+            bench.server_restart(server)
+    return figures
+
+
 def webhook_phase(
     bench: Bench, database: str, server: Server, ledger_only: Server
 ) -> tuple[dict[str, Figure], list[float]]:
@@ -727,7 +774,17 @@ def _cells(figure: Figure) -> str:
 
 
 def report(
-    bench, totals, spreads, in_process, webhooks, differences, loads, fragments, note, screens
+    bench,
+    totals,
+    spreads,
+    in_process,
+    webhooks,
+    differences,
+    loads,
+    fragments,
+    note,
+    screens,
+    exported,
 ) -> None:
     """Markdown tables (they go into the docs as they are)."""
     args = bench.args
@@ -785,6 +842,17 @@ def report(
                 f"| {label} | {run.rate:,.1f} | {run.p50_ms:.1f} | {run.p95_ms:.1f} | "
                 f"{run.p99_ms:.1f} | {run.errors} | "
                 f"{', '.join(f'{k}: {v}' for k, v in sorted(run.statuses.items()))} |"
+            )
+    if exported:
+        print()
+        print(f"CSV exports of the {args.large:,}-gift pledge day, streamed whole by one client:")
+        print()
+        print("| export | rows | MB | seconds | first byte (ms) | whole |")
+        print("|---|---:|---:|---:|---:|---|")
+        for what, f in exported.items():
+            print(
+                f"| {what}.csv | {f['rows']:,.0f} | {f['megabytes']:.0f} | {f['seconds']:.1f} | "
+                f"{f['first_byte_ms']:.0f} | {'yes' if f['whole'] else 'NO, cut'} |"
             )
     print()
     print(
@@ -872,6 +940,9 @@ def main() -> None:
         "--screens-every", type=float, default=1.5, help="their polling period (default 1.5 s)"
     )
     parser.add_argument("--screens-seconds", type=float, default=20, help="(default 20)")
+    parser.add_argument(
+        "--no-exports", dest="exports", action="store_false", help="skip the CSV exports"
+    )
     parser.add_argument("--budget", type=float, default=960, help="seconds (default 960)")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     parser.add_argument(
@@ -919,6 +990,7 @@ def main() -> None:
         bench.screens_cookie = cookies["1m"]
         screens = screens_phase(bench, servers["1m"], "bench-1m") if args.screens else {}
         loads += [run.load for run in screens.values()]
+        exported = exports_phase(bench, servers["1m"], "bench-1m") if args.exports else {}
         webhooks, differences = None, []
         if not args.no_webhooks:
             ledger_only = bench.server_start(
@@ -943,6 +1015,7 @@ def main() -> None:
             fragments,
             note,
             screens,
+            exported,
         )
         print(f"\nwall time {time.monotonic() - bench.started:.0f} s")
     finally:
