@@ -1,7 +1,9 @@
 """CSV exports for finance (issue 9): gifts, allocations and the volunteer roster of a pledge day.
 
-Streamed row by row (`StreamingHttpResponse`, the rows read `CHUNK` at a time with `.iterator()`
-and `values_list`, no model objects), so a million gifts take no more memory than a thousand.
+Streamed (`StreamingHttpResponse`): on PostgreSQL the gifts and allocations are written by the
+database (`COPY ... TO STDOUT`, below); elsewhere, and for the roster, row by row (`CHUNK` at a
+time with `.iterator()` and `values_list`, no model objects). Either way a million gifts take no
+more memory than a thousand.
 
 Spreadsheet-safe: a cell of text people typed (a donor's name, a check number, a corner) that
 begins with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'`, so a spreadsheet
@@ -18,12 +20,13 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from donations.models import Allocation, Donation
-from events.models import Event
+from events.models import Bucket, Corner, Event, Organization
 from volunteers.models import Signup
 
 CHUNK = 2000
@@ -56,14 +59,14 @@ class _Echo:
 
 
 def csv_response(
-    filename: str, header: list[str], rows: Iterable[list[Any]]
+    filename: str, header: list[str], rows: Iterable[list[Any] | str]
 ) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
+    writer = csv.writer(_Echo(), lineterminator="\n")
 
     def lines() -> Iterator[str]:
         yield "\ufeff" + writer.writerow(header)
-        for row in rows:
-            yield writer.writerow(row)
+        for row in rows:  # a row, or a block of CSV lines PostgreSQL wrote (COPY)
+            yield row if isinstance(row, str) else writer.writerow(row)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -75,6 +78,59 @@ def _rows(queryset: QuerySet[Any], *fields: str) -> Iterator[tuple[Any, ...]]:
     return queryset.values_list(*fields).iterator(chunk_size=CHUNK)
 
 
+# --- PostgreSQL: COPY ----------------------------------------------------------------------------
+#
+# On PostgreSQL the gifts and the allocations are written by the database itself, `COPY (SELECT
+# ...) TO STDOUT WITH CSV`, streamed block by block (psycopg): a million rows in seconds, where
+# the rows below cost Python about 20 us each. The SELECT formats every cell as the rows below
+# do: text guarded against formulas, amounts in currency units, times in the day's zone (ISO
+# 8601, always with microseconds). The tests run both paths (SQLite here, PostgreSQL in CI).
+
+QUOTE = "'"
+BLOCK = 256 * 1024
+
+
+def _sql_text(column: str) -> str:
+    return (
+        f"CASE WHEN left({column}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
+        f"THEN {QUOTE * 4} || {column} ELSE coalesce({column}, '') END"
+    )
+
+
+def _sql_money(column: str) -> str:
+    return f"(({column}) / 100.0)::numeric(20, 2)::text"
+
+
+def _sql_when(column: str) -> str:
+    return f"""to_char({column}, 'YYYY-MM-DD"T"HH24:MI:SS.USTZH:TZM')"""
+
+
+def _copy(event: Event, select: str, params: list[Any]) -> Iterator[str]:
+    """The rows of one SELECT as CSV blocks written by PostgreSQL, times in the day's zone."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('TimeZone', %s, true)", [event.timezone])
+        with cursor.cursor.copy(f"COPY ({select}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+            # PostgreSQL sends a row a message: gathered into blocks of about BLOCK bytes, so
+            # that the server writes a few large chunks rather than a million small ones.
+            gathered: list[bytes] = []
+            size = 0
+            for message in copy:
+                gathered.append(bytes(message))
+                size += len(message)
+                if size >= BLOCK:
+                    yield b"".join(gathered).decode()
+                    gathered, size = [], 0
+            if gathered:
+                yield b"".join(gathered).decode()
+        # Within an outer transaction the setting would outlive this one (a savepoint keeps it):
+        # the connection's own zone back, as Django expects it when it reads times.
+        cursor.execute("SELECT set_config('TimeZone', %s, true)", [connection.timezone_name])
+
+
+def _copies() -> bool:
+    return connection.vendor == "postgresql"
+
+
 # --- Gifts -------------------------------------------------------------------------------------
 
 GIFT_HEADER = [
@@ -84,7 +140,33 @@ GIFT_HEADER = [
 ]  # fmt: skip
 
 
-def gift_rows(event: Event) -> Iterator[list[Any]]:
+def gift_rows(event: Event) -> Iterator[list[Any] | str]:
+    if _copies():
+        return _copy(event, _gifts_sql(), [event.pk])
+    return _gift_rows(event)
+
+
+def _gifts_sql() -> str:
+    d, o = Donation._meta.db_table, Organization._meta.db_table
+    c, b = Corner._meta.db_table, Bucket._meta.db_table
+    return f"""
+        SELECT d.id, {_sql_when("d.created_at")}, {_sql_when("d.succeeded_at")}, d.method,
+            d.status, d.currency, {_sql_money("d.amount_cents")}, {_sql_money("d.fee_cents")},
+            {_sql_money("d.amount_cents + d.fee_cents")}, {_sql_money("d.processor_fee_cents")},
+            {_sql_money("d.refunded_cents")}, {_sql_text("o.name")}, {_sql_text("c.name")},
+            {_sql_text("b.label")}, {_sql_text("d.check_number")}, {_sql_text("d.donor_name")},
+            {_sql_text("d.donor_email")}, CASE WHEN d.anonymous THEN 'yes' ELSE 'no' END,
+            d.receipt_status
+        FROM {d} d
+        LEFT JOIN {o} o ON o.id = d.designated_to_id
+        LEFT JOIN {c} c ON c.id = d.corner_id
+        LEFT JOIN {b} b ON b.id = d.bucket_id
+        WHERE d.event_id = %s
+        ORDER BY d.id
+    """  # noqa: S608 (table names from the models; the one value is a parameter)
+
+
+def _gift_rows(event: Event) -> Iterator[list[Any]]:
     gifts = Donation.objects.filter(event=event).order_by("pk")
     for (
         pk, created, succeeded, method, status, currency, amount, fee, processor_fee, refunded,
@@ -110,7 +192,25 @@ ALLOCATION_HEADER = [
 ]  # fmt: skip
 
 
-def allocation_rows(event: Event) -> Iterator[list[Any]]:
+def allocation_rows(event: Event) -> Iterator[list[Any] | str]:
+    if _copies():
+        return _copy(event, _allocations_sql(), [event.pk])
+    return _allocation_rows(event)
+
+
+def _allocations_sql() -> str:
+    a, o = Allocation._meta.db_table, Organization._meta.db_table
+    return f"""
+        SELECT a.id, {_sql_when("a.created_at")}, a.donation_id, a.entry_id, a.kind,
+            {_sql_text("o.name")}, CASE WHEN a.designated THEN 'yes' ELSE 'no' END,
+            {_sql_money("a.amount_cents")}
+        FROM {a} a JOIN {o} o ON o.id = a.organization_id
+        WHERE a.event_id = %s
+        ORDER BY a.id
+    """  # noqa: S608 (table names from the models; the one value is a parameter)
+
+
+def _allocation_rows(event: Event) -> Iterator[list[Any]]:
     allocations = Allocation.objects.filter(event=event).order_by("pk")
     for pk, created, gift, entry, kind, organization, designated, amount in _rows(
         allocations, "pk", "created_at", "donation_id", "entry_id", "kind",

@@ -132,3 +132,27 @@ def test_hours_served() -> None:
     assert exports.hours_served(start, None, end, later) == "3.00"  # never checked out
     now = start + dt.timedelta(hours=1, minutes=30)
     assert exports.hours_served(start, None, end, now) == "1.50"  # still on the corner
+
+
+def _same_cells(copied: list[list[str]], python: list[list[object]], times: set[int]) -> None:
+    assert len(copied) == len(python)
+    for left, right in zip(copied, python, strict=True):
+        for index, (a, b) in enumerate(zip(left, right, strict=True)):
+            if index in times and a:
+                assert dt.datetime.fromisoformat(a) == dt.datetime.fromisoformat(str(b))
+                assert a[-6:] == str(b)[-6:]  # the same offset: the day's zone
+            else:
+                assert a == str(b), (index, a, b)
+
+
+@pytest.mark.postgres
+def test_postgresql_copy_writes_the_cells_the_python_rows_write(day: LiveDay) -> None:
+    """The gifts and allocations come from COPY on PostgreSQL: cell for cell what the row by
+    row path writes elsewhere (times compared as instants, with the same offset)."""
+    paid_gift(day.event, 1234, donor_name="=cmd|' /C calc'!A0", donor_email="-x@example.org")
+    for rows, python, times in (
+        (exports.gift_rows, exports._gift_rows, {1, 2}),
+        (exports.allocation_rows, exports._allocation_rows, {1}),
+    ):
+        copied = list(csv.reader(io.StringIO("".join(rows(day.event)))))  # type: ignore[arg-type]
+        _same_cells(copied, list(python(day.event)), times)
