@@ -519,7 +519,7 @@ def step_flush(args: argparse.Namespace) -> None:
 
 def _control_room_paths(slug: str) -> list[str]:
     """Organizer pages under /organize/<slug>/ whose name says control room or fragment."""
-    from django.urls import URLPattern, URLResolver, get_resolver, reverse
+    from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
     found = []
 
@@ -536,7 +536,7 @@ def _control_room_paths(slug: str) -> list[str]:
                 ):
                     try:
                         found.append(reverse(f"{namespace}{pattern.name}", kwargs={"slug": slug}))
-                    except Exception:  # noqa: S112 (a route with other arguments)
+                    except NoReverseMatch:  # a route with other arguments
                         continue
 
     walk(get_resolver().url_patterns, "")

@@ -11,7 +11,8 @@ import datetime as dt
 import random
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -49,6 +50,11 @@ class GiftChoice:
     donor_email: str
     anonymous: bool
     language: str
+
+    def as_gift(self) -> dict[str, Any]:
+        """The choices as the give page's services take them (donation_start and the demo's
+        donation_demo_record): the same names."""
+        return {field.name: getattr(self, field.name) for field in fields(self)}
 
 
 class Donors:
@@ -135,15 +141,8 @@ def _gifts(
         choice = donors.pick()
         services.donation_demo_record(
             event=live.event,
-            amount_cents=choice.amount_cents,
-            cover_fee=choice.cover_fee,
-            designated_to=choice.designated_to,
-            split_among=choice.split_among,
+            **choice.as_gift(),
             attribution=attribution,
-            donor_name=choice.donor_name,
-            donor_email=choice.donor_email,
-            anonymous=choice.anonymous,
-            language=choice.language,
             started_at=started_at,
             paid_at=started_at + dt.timedelta(seconds=donors.rng.randrange(20, 90)),
         )

@@ -18,6 +18,7 @@ from django.utils import timezone
 from donations.models import MatchPledge, Tally
 from donations.selectors import event_tally, tallies_by_key
 from events.models import Corner, Event, EventPartner
+from events.selectors import event_public_get, slug_fits
 
 # How long a computed set of figures is served before it is computed again (and the most a
 # screen's figures can lag behind a confirmed gift, with its polling period on top).
@@ -131,12 +132,12 @@ def event_public_totals(*, event: Event) -> PublicTotals:
 
 def event_public_totals_by_slug(*, slug: str) -> PublicTotals | None:
     """For the JSON endpoint: a cache hit costs no query at all."""
-    if len(slug) > Event._meta.get_field("slug").max_length:  # type: ignore[operator]
+    if not slug_fits(slug):
         return None  # no such event (and no such cache key)
     cached = cache.get(_cache_key(slug))
     if cached is not None:
         return cached
-    event = Event.objects.exclude(status=Event.Status.DRAFT).filter(slug=slug).first()
+    event = event_public_get(slug=slug, partners=False)
     return event_public_totals(event=event) if event is not None else None
 
 

@@ -42,6 +42,7 @@ from events.permissions import (
     user_can_manage_finances,
     user_can_organize_event,
 )
+from events.selectors import event_public_get, slug_fits
 
 # A screen's figures are at most this old when served; with the screen's polling period on top,
 # a confirmed gift shows within SCREEN_CACHE_SECONDS + SCREEN_POLL_MS (2.5 s).
@@ -80,17 +81,6 @@ def _answer(request: HttpRequest, fragment: Fragment, cache_control: str) -> Htt
 
 
 # --- The big screen (public) ---------------------------------------------------------------------
-
-
-def _slug_fits(slug: str) -> bool:
-    """A slug longer than any event's names no event (and makes no cache key)."""
-    return len(slug) <= Event._meta.get_field("slug").max_length  # type: ignore[operator]
-
-
-def _public_event(slug: str) -> Event | None:
-    if not _slug_fits(slug):
-        return None
-    return Event.objects.exclude(status=Event.Status.DRAFT).filter(slug=slug).first()
 
 
 def _screen_language(choice: str) -> str:
@@ -153,7 +143,7 @@ def _screen_fragment(request: HttpRequest, event: Event, language: str) -> Fragm
 def screen(request: HttpRequest, slug: str) -> HttpResponse:
     """/events/<slug>/screen/: the big screen for a projector or TV at the staging area.
     ?lang=en or es, or both (alternating); else the reader's language."""
-    event = _public_event(slug)
+    event = event_public_get(slug=slug, partners=False)
     if event is None:
         raise Http404
     choice = request.GET.get("lang", "")
@@ -179,9 +169,9 @@ def screen(request: HttpRequest, slug: str) -> HttpResponse:
 def screen_panels(request: HttpRequest, slug: str) -> HttpResponse:
     """The screen's panels (?lang=en|es), polled every 1.5 s: public, cached for a second."""
     language = _screen_language(request.GET.get("lang", ""))
-    cached = cache.get(_screen_key(slug, language)) if _slug_fits(slug) else None
+    cached = cache.get(_screen_key(slug, language)) if slug_fits(slug) else None
     if cached is None:
-        event = _public_event(slug)
+        event = event_public_get(slug=slug, partners=False)
         if event is None:
             raise Http404
         cached = _screen_render(request, event, language)
@@ -277,7 +267,7 @@ class RoomGrant:
 
 def _grant_key(request: HttpRequest, slug: str) -> str | None:
     session_key = request.session.session_key
-    if not session_key or not _slug_fits(slug):
+    if not session_key or not slug_fits(slug):
         return None
     # The session key is a secret: only a digest of it names the grant.
     return "roomgrant:v1:" + hashlib.sha256(f"{session_key}:{slug}".encode()).hexdigest()

@@ -24,12 +24,18 @@ def events_recent_closed(*, limit: int = 3) -> QuerySet[Event]:
     return Event.objects.filter(status=Event.Status.CLOSED).order_by("-ends_at")[:limit]
 
 
-def event_public_get(*, slug: str) -> Event | None:
-    """A public (not draft) event with its partners, or None."""
-    return (
-        Event.objects.exclude(status=Event.Status.DRAFT)
-        .select_related("fiscal_host")
-        .prefetch_related(
+def slug_fits(slug: str) -> bool:
+    """Whether a slug could name an event: a longer one names none (and makes no cache key)."""
+    return len(slug) <= Event._meta.get_field("slug").max_length  # type: ignore[operator]
+
+
+def event_public_get(*, slug: str, partners: bool = True) -> Event | None:
+    """A public (not draft) event, with its partners unless told not to, or None."""
+    if not slug_fits(slug):
+        return None
+    events = Event.objects.exclude(status=Event.Status.DRAFT)
+    if partners:
+        events = events.select_related("fiscal_host").prefetch_related(
             Prefetch(
                 "partners",
                 queryset=EventPartner.objects.select_related("organization").order_by(
@@ -37,9 +43,7 @@ def event_public_get(*, slug: str) -> Event | None:
                 ),
             )
         )
-        .filter(slug=slug)
-        .first()
-    )
+    return events.filter(slug=slug).first()
 
 
 def event_corners_with_shifts(*, event: Event) -> list[Corner]:

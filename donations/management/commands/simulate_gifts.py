@@ -33,6 +33,7 @@ from donations.demo import Donors
 from donations.models import Donation
 from events.models import Bucket, Event
 from events.money import cents_format
+from events.selectors import event_public_get
 from volunteers.demo import live_day_under_way
 from volunteers.models import BucketAssignment
 
@@ -105,7 +106,7 @@ class Command(BaseCommand):
                 )
             )
         if slug:
-            event = Event.objects.exclude(status=Event.Status.DRAFT).filter(slug=slug).first()
+            event = event_public_get(slug=slug, partners=False)
             if event is None:
                 raise CommandError(_("There is no public pledge day %(slug)s.") % {"slug": slug})
         else:
@@ -153,15 +154,8 @@ class Command(BaseCommand):
         try:
             start = services.donation_start(
                 event=event,
-                amount_cents=choice.amount_cents,
-                cover_fee=choice.cover_fee,
-                designated_to=choice.designated_to,
-                split_among=choice.split_among,
+                **choice.as_gift(),
                 attribution=attribution,
-                donor_name=choice.donor_name,
-                donor_email=choice.donor_email,
-                anonymous=choice.anonymous,
-                language=choice.language,
                 now=timezone.now(),
                 success_url=site
                 + reverse("donations:thanks", args=["TOKEN"]).replace("TOKEN", "{token}"),
