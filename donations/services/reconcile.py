@@ -46,7 +46,9 @@ def _seen_paid(intents: list[dict[str, Any]]) -> set[str]:
     ids = [intent["id"] for intent in intents]
     named = {d: intent["id"] for intent in intents if (d := _named_donation(intent)) is not None}
     paid = Donation.objects.filter(
-        Q(stripe_payment_intent_id__in=ids) | Q(pk__in=named, stripe_payment_intent_id=""),
+        Q(stripe_payment_intent_id__in=ids)
+        | Q(pk__in=named)
+        & (Q(stripe_payment_intent_id__isnull=True) | Q(stripe_payment_intent_id="")),
         succeeded_at__isnull=False,
     ).values_list("pk", "stripe_payment_intent_id")
     return {intent_id or named[pk] for pk, intent_id in paid}

@@ -172,3 +172,24 @@ def test_the_command_says_what_it_recorded(fake_stripe: FakeStripe) -> None:
     assert "in the last 6 hours; 0 already recorded, 1 recorded now." in out.getvalue()
     with pytest.raises(CommandError):
         call_command("payments_reconcile", "--hours", "0")
+
+
+def test_a_checkout_gift_paid_before_its_payment_intent_was_bound_is_known(
+    fake_stripe: FakeStripe,
+) -> None:
+    """A Checkout gift seen paid (checkout.session.completed) whose PaymentIntent is not bound
+    to it: the metadata names it, and it is not recorded again."""
+    now = timezone.now()
+    gift = CardDonationFactory(
+        stripe_payment_intent_id=None, stripe_checkout_session_id="cs_paid", succeeded_at=now
+    )
+    intent = shapes.payment_intent(gift, id="pi_unbound")
+    intent["created"] = int(now.timestamp())
+    fake_stripe.answer(
+        "get",
+        "/v1/payment_intents",
+        {"object": "list", "url": URL, "data": [intent], "has_more": False},
+    )
+    result = services.payments_reconcile(now=now)
+    assert (result.seen, result.known, result.recorded) == (1, 1, [])
+    assert StripeEvent.objects.count() == 0
