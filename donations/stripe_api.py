@@ -56,7 +56,10 @@ def client() -> stripe.StripeClient:
             http_client=transport,
         )
     return stripe.StripeClient(
-        settings.STRIPE_SECRET_KEY, max_network_retries=2, http_client=transport
+        settings.STRIPE_SECRET_KEY,
+        base_addresses={"api": settings.STRIPE_API_BASE},
+        max_network_retries=2,
+        http_client=transport,
     )
 
 
@@ -208,14 +211,19 @@ def refund_create(
     return _refund_info(refund)
 
 
-def payment_intents_since(since: dt.datetime) -> Iterator[dict[str, Any]]:
+def payment_intents_since(
+    since: dt.datetime, *, with_charges: bool = False
+) -> Iterator[dict[str, Any]]:
     """Every PaymentIntent created at or after `since`, as plain dicts shaped like a webhook's
-    data.object (all pages, 100 a page). localstripe refuses the `created` filter: there the
-    whole list is read and the old ones are skipped here."""
+    data.object (all pages, 100 a page); with_charges expands each one's latest charge (its
+    refunded amount). localstripe refuses the `created` filter and expansion: there the whole
+    list is read, the old ones are skipped here, and latest_charge stays an id."""
     stamp = int(since.timestamp())
     params: dict[str, Any] = {"limit": 100}
     if not is_local():
         params["created"] = {"gte": stamp}
+        if with_charges:
+            params["expand"] = ["data.latest_charge"]
     page = client().v1.payment_intents.list(params=params)  # type: ignore[arg-type]
     for intent in page.auto_paging_iter():
         if intent.created >= stamp:
@@ -236,3 +244,101 @@ def charge_fee(charge_id: str) -> tuple[int, str] | None:
     if transaction is None or isinstance(transaction, str):
         return None
     return int(transaction.fee), str(transaction.currency)
+
+
+# --- Stripe Connect: transfers to partners' connected accounts (payouts) --------------------------
+# localstripe has no Connect: these calls need real Stripe keys (test mode is enough). Without
+# keys, partners are paid as grants (payouts.services), never by a pretended transfer.
+
+METADATA_PAYOUT = "pledgeday_payout"
+METADATA_ORGANIZATION = "pledgeday_organization"
+
+
+def connect_available() -> bool:
+    return not is_local()
+
+
+def transfer_group(event_id: int) -> str:
+    """Groups the transfers of one pledge day (and lets a retry find a transfer already made)."""
+    return f"pledgeday-{settings.PLEDGEDAY_INSTANCE}-event-{event_id}"
+
+
+def transfer_find(*, group: str, payout_id: int) -> str | None:
+    """The transfer already made for this payout, if any (all pages of the day's group): a
+    retry more than a day later, when Stripe has forgotten the idempotency key, finds it here."""
+    page = client().v1.transfers.list(params={"transfer_group": group, "limit": 100})
+    for transfer in page.auto_paging_iter():
+        metadata = transfer.to_dict().get("metadata") or {}
+        if metadata.get(METADATA_PAYOUT) == str(payout_id):
+            return str(transfer.id)
+    return None
+
+
+def transfer_create(
+    *,
+    payout_id: int,
+    organization_slug: str,
+    amount_cents: int,
+    currency: str,
+    destination: str,
+    group: str,
+    idempotency_key: str,
+) -> str:
+    """Move money from the fiscal host's balance to a connected account; returns its id.
+
+    The idempotency key names exactly one payout (event, organization, run): a repeat of this
+    call, from a retried task or a worker killed after Stripe answered, returns the same transfer.
+    """
+    transfer = client().v1.transfers.create(
+        params={
+            "amount": amount_cents,
+            "currency": currency,
+            "destination": destination,
+            "transfer_group": group,
+            "metadata": {
+                METADATA_PAYOUT: str(payout_id),
+                METADATA_ORGANIZATION: organization_slug,
+                METADATA_INSTANCE: settings.PLEDGEDAY_INSTANCE,
+            },
+        },
+        options={"idempotency_key": idempotency_key},
+    )
+    return str(transfer.id)
+
+
+def account_create(*, organization_id: int, email: str, country: str) -> str:
+    """A connected account (Express) for a partner; returns acct_…"""
+    account = client().v1.accounts.create(
+        params={
+            "type": "express",
+            "country": country,
+            "email": email,
+            "capabilities": {"transfers": {"requested": True}},
+            "metadata": {
+                METADATA_ORGANIZATION: str(organization_id),
+                METADATA_INSTANCE: settings.PLEDGEDAY_INSTANCE,
+            },
+        },
+        options={"idempotency_key": f"organization-{organization_id}-account"},
+    )
+    return str(account.id)
+
+
+def account_link_create(*, account_id: str, refresh_url: str, return_url: str) -> str:
+    """Stripe's hosted onboarding page for the account (a short-lived, single-use address)."""
+    link = client().v1.account_links.create(
+        params={
+            "account": account_id,
+            "refresh_url": refresh_url,
+            "return_url": return_url,
+            "type": "account_onboarding",
+        }
+    )
+    return str(link.url)
+
+
+def account_ready(account_id: str) -> tuple[bool, bool]:
+    """(details submitted, transfers active) for a connected account."""
+    account = client().v1.accounts.retrieve(account_id)
+    capabilities = account.capabilities.to_dict() if account.capabilities else {}
+    return bool(account.details_submitted), capabilities.get("transfers") == "active"

@@ -77,6 +77,19 @@ class Organization(models.Model):
         blank=True,
         help_text=_("acct_…; leave empty if the fiscal host pays this organization by hand."),
     )
+    class StripeState(models.TextChoices):
+        NONE = "none", _("Not connected")
+        PENDING = "pending", _("Onboarding with Stripe")
+        READY = "ready", _("Ready for transfers")
+
+    stripe_account_state = models.CharField(
+        _("Stripe account state"),
+        max_length=8,
+        choices=StripeState.choices,
+        default=StripeState.NONE,
+        editable=False,
+    )
+    stripe_account_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -87,6 +100,10 @@ class Organization(models.Model):
             models.CheckConstraint(
                 condition=Q(stripe_account_id="") | Q(stripe_account_id__startswith="acct_"),
                 name="organization_stripe_account_id_shape",
+            ),
+            models.CheckConstraint(
+                condition=Q(stripe_account_state="none") | ~Q(stripe_account_id=""),
+                name="organization_stripe_state_needs_an_account",
             ),
         ]
 
@@ -102,6 +119,10 @@ class Event(models.Model):
         PUBLISHED = "published", _("Published")
         LIVE = "live", _("Live")
         CLOSED = "closed", _("Closed")
+
+    class FeePolicy(models.TextChoices):
+        OWN = "own", _("Each partner bears the processing fees of the gifts it receives")
+        POOL = "pool", _("All partners bear the fees in proportion to what each raised")
 
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
@@ -164,6 +185,13 @@ class Event(models.Model):
     )
     card_fee_fixed_cents = models.PositiveIntegerField(
         _("card fee per payment (cents)"), default=30
+    )
+    fee_policy = models.CharField(
+        _("processing fees at payout"),
+        max_length=4,
+        choices=FeePolicy.choices,
+        default=FeePolicy.OWN,
+        help_text=_("Who bears the card processor's fees when the day is split among partners."),
     )
     # --- Volunteer rules of this pledge day ---
     minimum_volunteer_age = models.PositiveSmallIntegerField(
@@ -251,6 +279,9 @@ class Event(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(maximum_offline_cents__gte=1), name="event_maximum_offline_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(fee_policy__in=["own", "pool"]), name="event_fee_policy_known"
             ),
         ]
         indexes = [models.Index(fields=["status", "ends_at"], name="event_status_ends_idx")]

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "events",
     "volunteers",
     "donations",
+    "payouts",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +195,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "donations.tasks.payments_reconcile",
         "schedule": 900.0,
     },
+    # Payouts of days that closed by themselves or changed since; transfers nobody is sending.
+    "payouts-scan": {"task": "payouts.tasks.payouts_scan", "schedule": 300.0},
     # Every tally recomputed from the ledger at 03:30 UTC (late evening in California).
     "donations-tallies-reconcile": {
         "task": "donations.tasks.tallies_reconcile",
@@ -209,10 +212,17 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 # Names this site in the metadata of its Stripe payments; events naming another site are not
 # ours (staging and production may share one Stripe account). Defaults to SITE_URL's host.
 PLEDGEDAY_INSTANCE = env.str("PLEDGEDAY_INSTANCE", default=urlsplit(SITE_URL).netloc)
+# Where the SDK sends requests made with real keys: Stripe, or a test double of its API (the
+# payout tests' recording server); never change it in production.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 LOCALSTRIPE_URL = env.str("LOCALSTRIPE_URL", default="http://127.0.0.1:8420")
 # The beat asks Stripe for the PaymentIntents of this many hours back and records any succeeded
 # one no webhook reported (donations.services.reconcile).
 STRIPE_RECONCILE_HOURS = env.int("STRIPE_RECONCILE_HOURS", default=48)
+# Payouts: how long a worker holds a transfer it is sending before another may retry it (longer
+# than a Stripe request's timeout and its retries); the country of partners' connected accounts.
+PAYOUT_CLAIM_SECONDS = env.int("PAYOUT_CLAIM_SECONDS", default=120)
+STRIPE_CONNECT_COUNTRY = env.str("STRIPE_CONNECT_COUNTRY", default="US")
 
 # --- Giving: limits on starting card gifts (donations.ratelimit) --------------------------------
 
