@@ -120,9 +120,10 @@ def _open_differences(event: Event) -> dict[int, int]:
     return {row["organization_id"]: row["total"] for row in rows}
 
 
-def _repeatable_read() -> None:
-    """One snapshot for every aggregate of the computation (PostgreSQL; SQLite has one writer)."""
-    if connection.vendor == "postgresql":
+def _repeatable_read(*, outermost: bool) -> None:
+    """One snapshot for every aggregate of the computation (PostgreSQL; SQLite has one writer).
+    Only a transaction of its own can choose it (inside a caller's, the caller's holds)."""
+    if outermost and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
@@ -161,8 +162,9 @@ def _method(organization: Organization, amount_cents: int) -> tuple[str, str]:
 
 
 def _compute_once(event_id: int, *, by: object, now: dt.datetime, force: bool) -> PayoutRun | None:
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        _repeatable_read()
+        _repeatable_read(outermost=outermost)
         event = Event.objects.select_for_update(no_key=True).get(pk=event_id)
         if event.status != Event.Status.CLOSED:
             raise ValidationError(_("Close the pledge day before computing its payouts."))

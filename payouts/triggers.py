@@ -90,10 +90,10 @@ SQLITE_BACKWARD = [
 def _run(schema_editor: Any, postgres: str, sqlite: list[str]) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(postgres)
+        schema_editor.execute(postgres, params=None)
     elif vendor == "sqlite":
         for statement in sqlite:
-            schema_editor.execute(statement)
+            schema_editor.execute(statement, params=None)
     else:  # pragma: no cover - PostgreSQL in production, SQLite embedded
         raise NotImplementedError(f"no payout triggers for {vendor}")
 

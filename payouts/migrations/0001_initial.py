@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('events', '0009_event_fee_policy_and_more'),
+        ('events', '0009_payouts_fee_policy_and_stripe_state'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
