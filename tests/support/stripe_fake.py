@@ -61,7 +61,8 @@ class FakeStripe(stripe.HTTPClient):
             error = {"error": {"type": "invalid_request_error", "message": f"no route {path}"}}
             return json.dumps(error), 400, {}
         body = reply(recorded) if callable(reply) else reply
-        return json.dumps(body), 200, {}
+        # An answer shaped like Stripe's errors ({"error": {...}}) is sent as Stripe sends them.
+        return json.dumps(body), 400 if set(body) == {"error"} else 200, {}
 
 
 @pytest.fixture
