@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 
-from events.models import Event, Membership
+from events.models import Event, Membership, Organization
 
 ORGANIZING_ROLES = (Membership.Role.LEAD, Membership.Role.ORGANIZER)
 MONEY_ROLES = (Membership.Role.LEAD, Membership.Role.ORGANIZER, Membership.Role.FINANCE)
@@ -69,6 +69,11 @@ def user_can_manage_finances(user: Person, event: Event) -> bool:
     return _has_role(user, event, FINANCE_ROLES)
 
 
+def user_can_lead_event(user: Person, event: Event) -> bool:
+    """Leads only: closing the pledge day."""
+    return _has_role(user, event, (Membership.Role.LEAD,))
+
+
 def event_by_slug(slug: str) -> tuple[Event, Event]:
     """The loader of organizer pages whose URL names the event itself."""
     event = Event.objects.select_related("fiscal_host").filter(slug=slug).first()
@@ -100,6 +105,57 @@ def organizer_view(
             return view(request, obj, **{k: v for k, v in kwargs.items() if k not in accepted})
 
         wrapped.organizer_permission = permission  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+# --- Partner organizations' own pages ----------------------------------------------------------
+
+# Who of a partner may connect its Stripe account (staff may read its statements).
+PARTNER_MONEY_ROLES = (Membership.Role.LEAD, Membership.Role.FINANCE)
+
+
+def organization_roles(user: Person, organization: Organization) -> frozenset[str]:
+    if not user.is_authenticated:
+        return frozenset()
+    return frozenset(
+        Membership.objects.filter(organization=organization, user_id=user.pk).values_list(
+            "role", flat=True
+        )
+    )
+
+
+def user_is_partner_member(user: Person, organization: Organization, event: Event | None) -> bool:
+    """Members of the organization (any role), superusers, and — for a pledge day's statement
+    — that day's leads and finance role."""
+    if not user.is_authenticated:
+        return False
+    if getattr(user, "is_superuser", False) or organization_roles(user, organization):
+        return True
+    return event is not None and user_can_manage_finances(user, event)
+
+
+def partner_view(
+    load: Callable[..., tuple[Organization, Event | None]],
+) -> Callable[[Callable[..., R]], Callable[..., R | HttpResponseRedirect]]:
+    """The decorator of every page under partners/: as organizer_view, for an organization's
+    members (`load` returns the organization and the pledge day the page is about, if any).
+    The view is called as `view(request, organization, event, **other_url_kwargs)`."""
+    accepted = set(inspect.signature(load).parameters)
+
+    def decorator(view: Callable[..., R]) -> Callable[..., R | HttpResponseRedirect]:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, **kwargs: Any) -> R | HttpResponseRedirect:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            organization, event = load(**{k: v for k, v in kwargs.items() if k in accepted})
+            if not user_is_partner_member(request.user, organization, event):
+                raise PermissionDenied
+            rest = {k: v for k, v in kwargs.items() if k not in accepted}
+            return view(request, organization, event, **rest)
+
+        wrapped.partner_permission = user_is_partner_member  # type: ignore[attr-defined]
         return wrapped
 
     return decorator

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from donations.models import Donation, MatchPledge, Refund, StripeEvent
 from events.models import Bucket, Event, Shift
+from payouts.models import Payout, PayoutRun
 from tests.donations import stripe_shapes as shapes
 from tests.factories import (
     BucketFactory,
@@ -80,6 +81,8 @@ class World:
     refund: Refund
     parked: StripeEvent
     pledge: MatchPledge
+    run: PayoutRun
+    payout: Payout
 
 
 @pytest.fixture
@@ -96,6 +99,10 @@ def world() -> World:
         bucket=bucket, shift=shift, handed_out_at=now, handed_out_by=staff
     )
     donation = CardDonationFactory(event=event, bucket=bucket)
+    run = PayoutRun.objects.create(
+        event=event, number=1, fee_policy="own", net_raised_cents=100, gross_cents=100,
+        fees_cents=0, reversed_cents=0, matched_cents=0, computed_at=now,
+    )  # fmt: skip
     return World(
         event=event,
         shift=shift,
@@ -134,6 +141,13 @@ def world() -> World:
         pledge=MatchPledge.objects.create(
             event=event, sponsor="Bank", cap_cents=1000, created_at=now
         ),
+        run=run,
+        payout=Payout.objects.create(
+            run=run, event=event, organization=event.partners.first().organization,
+            method="grant", status="pending", amount_cents=100, designated_cents=100,
+            pooled_cents=0, reversed_cents=0, fees_cents=0, matched_cents=0, owed_cents=100,
+            previously_cents=0,
+        ),  # fmt: skip
     )
 
 
@@ -149,6 +163,9 @@ def _valid(route: str, name: str, world: World) -> str:
         "refund_id": world.refund.pk,
         "record_id": world.parked.pk,
         "pledge_id": world.pledge.pk,
+        "run_id": world.run.pk,
+        "payout_id": world.payout.pk,
+        "organization_slug": world.event.partners.first().organization.slug,
         "content_type_id": ContentType.objects.get_for_model(Event).pk,
         "app_label": "events",
         "url": "nowhere/",
@@ -163,6 +180,8 @@ def _valid(route: str, name: str, world: World) -> str:
             return world.profile.calendar_token
         return world.donation.public_token
     if name == "action":
+        if route.startswith("organize/payouts/"):
+            return "correction"
         return "retry" if "stripe-events" in route else "check-in"
     if name == "object_id":
         parts = route.split("/")

@@ -31,6 +31,7 @@ KNOWN_PERMISSIONS = {
     permissions.user_can_organize_event,
     permissions.user_can_handle_money,
     permissions.user_can_manage_finances,
+    permissions.user_can_lead_event,
 }
 
 
@@ -40,6 +41,7 @@ def test_the_walk_finds_the_organizer_pages_of_every_app() -> None:
         "volunteers.views_organize",
         "donations.views_organize",
         "donations.views_live",
+        "payouts.views",
     }
     assert len(ORGANIZER_ROUTES) >= 18
 
@@ -52,6 +54,22 @@ def test_every_organizer_page_goes_through_organizer_view(route: str, pattern: U
     assert permission in KNOWN_PERMISSIONS, (
         f"{route} does not use events.permissions.organizer_view"
     )
+
+
+PARTNER_ROUTES = sorted(
+    (route, pattern) for route, pattern in _patterns() if route.startswith("partners/")
+)
+
+
+def test_every_partner_page_goes_through_partner_view() -> None:
+    assert len(PARTNER_ROUTES) >= 5
+    unguarded = [
+        route
+        for route, pattern in PARTNER_ROUTES
+        if getattr(pattern.callback, "partner_permission", None)
+        is not permissions.user_is_partner_member
+    ]
+    assert unguarded == []
 
 
 def test_no_view_outside_organizer_pages_claims_an_organizer_permission() -> None:
