@@ -91,7 +91,8 @@ def ledger_stripe_compare(event: Event) -> Comparison:
             continue
         named = str(metadata.get(stripe_api.METADATA_DONATION, ""))
         pk = by_intent.get(intent["id"]) or (int(named) if named.isdigit() else None)
-        received = int(intent.get("amount_received") or 0)
+        # localstripe leaves amount_received out; Stripe always sends it.
+        received = int(intent.get("amount_received") or intent.get("amount") or 0)
         if pk is None or pk not in paid:
             result.differences.append(
                 Difference(
