@@ -70,8 +70,33 @@ def step_setup(args: argparse.Namespace) -> None:
 
     call_command("migrate", verbosity=0)
     call_command("seed_demo", "--force", stdout=io.StringIO())
+    if args.partners:
+        _partners(Event.objects.get(), args.partners)
     Event.objects.update(slug=args.slug, status=Event.Status.LIVE)
     _say({"slug": args.slug})
+
+
+def _partners(event, count: int) -> None:
+    """The demo's partners and more, `count` in all, with shares as even as basis points allow
+    (through the service, while the day is published and has no gift)."""
+    from events import services
+    from events.models import Organization
+
+    organizations = [partner.organization for partner in event.partners.order_by("pk")]
+    for n in range(len(organizations), count):
+        organizations.append(
+            Organization.objects.create(
+                name=f"Bench partner {n + 1}",
+                slug=f"bench-partner-{n + 1}",
+                legal_name=f"Bench Partner {n + 1} Inc.",
+                tax_id=f"00-00000{n:02d}",
+            )
+        )
+    organizations = organizations[:count]
+    shares = [10_000 // count + (1 if n < 10_000 % count else 0) for n in range(count)]
+    services.event_partners_replace(
+        event=event, shares=list(zip(organizations, shares, strict=True))
+    )
 
 
 def step_rename(args: argparse.Namespace) -> None:
@@ -436,6 +461,51 @@ def step_figures(args: argparse.Namespace) -> None:
 # --- webhooks ----------------------------------------------------------------------------------
 
 
+def step_close(args: argparse.Namespace) -> None:
+    """Close the pledge day and compute its payouts (payouts.services.payouts_compute, what the
+    Celery task runs): the first run once, then closing again (nothing changed) and the
+    arithmetic alone (owed_compute), each `repeat` times; checks the payouts add up."""
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from donations.models import Allocation, Donation
+    from events.models import Event
+    from payouts import services
+    from payouts.models import Payout
+    from payouts.owed import owed_compute
+
+    event = _event()
+    Event.objects.filter(pk=event.pk).update(
+        status=Event.Status.CLOSED, closed_at=timezone.now()
+    )  # the beat's own UPDATE (events_advance_status)
+    started = time.perf_counter()
+    run = services.payouts_compute(event_id=event.pk, now=timezone.now())
+    first = time.perf_counter() - started
+    again, arithmetic = [], []
+    for _ in range(args.repeat):
+        started = time.perf_counter()
+        unchanged = services.payouts_compute(event_id=event.pk, now=timezone.now())
+        again.append(time.perf_counter() - started)
+        if unchanged is not None:
+            raise SystemExit("closing again wrote a run: it must change nothing")
+        started = time.perf_counter()
+        owed_compute(event)
+        arithmetic.append(time.perf_counter() - started)
+    ledger = Allocation.objects.filter(event=event).aggregate(s=Sum("amount_cents"))["s"] or 0
+    paid = Payout.objects.filter(run=run).aggregate(s=Sum("amount_cents"))["s"] or 0
+    _say({
+        "gifts": Donation.objects.filter(event=event, succeeded_at__isnull=False).count(),
+        "partners": run.payouts.count(),
+        "first_run_s": round(first, 3),
+        "again_median_s": round(statistics.median(again), 3),
+        "arithmetic_median_s": round(statistics.median(arithmetic), 3),
+        "net_raised_cents": run.net_raised_cents,
+        "ledger_cents": ledger,
+        "payouts_cents": paid,
+        "adds_up": paid == run.net_raised_cents == ledger + run.matched_cents,
+    })  # fmt: skip
+
+
 def step_pending(args: argparse.Namespace) -> None:
     """Pending card gifts as donation_start leaves them (its Stripe call aside), and for each
     one a payment_intent.succeeded event as Stripe sends it, signed with the server's secret;
@@ -574,7 +644,10 @@ def step_organizer(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     steps = parser.add_subparsers(dest="step", required=True)
-    steps.add_parser("setup").add_argument("--slug", required=True)
+    setup = steps.add_parser("setup")
+    setup.add_argument("--slug", required=True)
+    setup.add_argument("--partners", type=int, default=0)
+    steps.add_parser("close").add_argument("--repeat", type=int, default=3)
     steps.add_parser("rename").add_argument("--slug", required=True)
     load = steps.add_parser("load")
     load.add_argument("--gifts", type=int, required=True)
