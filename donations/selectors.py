@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from donations.models import Donation, LedgerEntry, Refund, StripeEvent, Tally
 from events.models import Event
+from events.permissions import MONEY_ROLES
+from volunteers.models import BucketAssignment, User
 
 S = Donation.Status
 
@@ -122,3 +124,12 @@ def event_tally(*, event: Event) -> dict[str, int]:
     return tallies_by_key(event=event, scope=Tally.Scope.EVENT).get(
         "", dict.fromkeys(Tally.COUNTERS, 0)
     )
+
+
+def counting_people(assignment: BucketAssignment, event: Event) -> QuerySet[User]:
+    """Who can co-sign a count: the event's organizers and the volunteers who held the bucket."""
+    organizers = User.objects.filter(
+        Q(memberships__event=event) | Q(memberships__organization_id=event.fiscal_host_id),
+        memberships__role__in=MONEY_ROLES,
+    )
+    return (organizers | User.objects.filter(pk__in=assignment.holders.all())).distinct()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import segno
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,14 +29,13 @@ from donations.forms import (
 from donations.models import CashCount, Donation, MatchPledge, Refund, StripeEvent
 from events.models import Event
 from events.permissions import (
-    MONEY_ROLES,
     event_by_slug,
     organizer_view,
     user_can_handle_money,
     user_can_manage_finances,
 )
 from volunteers.auth import signed_in_user
-from volunteers.models import BucketAssignment, User
+from volunteers.models import BucketAssignment
 
 # --- Loaders: the object a URL names, and its pledge day (404 when there is none) -----------
 
@@ -305,20 +303,13 @@ def donation_void(request: HttpRequest, donation: Donation) -> HttpResponse:
 # --- Cash and checks ---------------------------------------------------------------------------
 
 
-def _counting_people(assignment: BucketAssignment, event: Event) -> QuerySet[User]:
-    """Who can co-sign a count: the event's organizers and the volunteers who held the bucket."""
-    organizers = User.objects.filter(
-        Q(memberships__event=event) | Q(memberships__organization_id=event.fiscal_host_id),
-        memberships__role__in=MONEY_ROLES,
-    )
-    return (organizers | User.objects.filter(pk__in=assignment.holders.all())).distinct()
-
-
 @organizer_view(user_can_handle_money, load=assignment_by_id)
 @require_http_methods(["GET", "POST"])
 def cash_count(request: HttpRequest, assignment: BucketAssignment) -> HttpResponse:
     event = assignment.bucket.event
-    people = _counting_people(assignment, event).exclude(pk=signed_in_user(request).pk)
+    if event.status == Event.Status.CLOSED:  # final: a late change is finance's, audited
+        return redirect("payouts:late_count", assignment_id=assignment.pk)
+    people = selectors.counting_people(assignment, event).exclude(pk=signed_in_user(request).pk)
     current = CashCount.objects.filter(assignment=assignment, corrected_by__isnull=True).first()
     form = CashCountForm(
         request.POST or None,

@@ -77,6 +77,7 @@ class Organization(models.Model):
         blank=True,
         help_text=_("acct_…; leave empty if the fiscal host pays this organization by hand."),
     )
+
     class StripeState(models.TextChoices):
         NONE = "none", _("Not connected")
         PENDING = "pending", _("Onboarding with Stripe")

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.db.models import Prefetch, QuerySet
 
-from events.models import Corner, Event, EventPartner, Shift
+from events.models import Corner, Event, EventPartner, Organization, Shift
 
 PUBLIC_STATUSES = (Event.Status.PUBLISHED, Event.Status.LIVE)
 
@@ -63,3 +63,15 @@ def event_has_gifts(*, event: Event) -> bool:
     without importing that app.
     """
     return event.donations.exists()
+
+
+def event_partners_of_user(*, event: Event, user: object) -> list[Organization]:
+    """The day's partner organizations the person is a member of (their statements)."""
+    user_id = getattr(user, "pk", None)
+    if not getattr(user, "is_authenticated", False) or user_id is None:
+        return []
+    return list(
+        Organization.objects.filter(partnerships__event=event, memberships__user_id=user_id)
+        .distinct()
+        .order_by("name")
+    )

@@ -150,6 +150,11 @@ def event_save(*, event: Event, changed: Iterable[str]) -> Event:
     frozen = event_money_settings_frozen(event=current, changed=really_changed)
     if frozen:
         raise ValidationError(frozen, code="frozen")
+    if "fee_policy" in really_changed and current.payout_runs.exists():
+        raise ValidationError(
+            _("The payouts were computed under this fee policy; it can no longer change."),
+            code="frozen",
+        )
     event.status, event.closed_at = current.status, current.closed_at
     event.full_clean()
     event.save(update_fields=[*really_changed, "updated_at"] if really_changed else ["updated_at"])

@@ -38,6 +38,7 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "event": event,
             "corners": selectors.event_corners_with_shifts(event=event),
             "can_organize": user_can_organize_event(request.user, event),
+            "my_partners": selectors.event_partners_of_user(event=event, user=request.user),
         },
     )
 

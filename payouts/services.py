@@ -28,7 +28,9 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
+from donations import services as donation_services
 from donations import stripe_api
+from donations.models import CashCount
 from donations.services.states import MoneyInvariantError
 from events.alerts import alert
 from events.models import Event, Organization
@@ -36,6 +38,7 @@ from events.money import cents_format
 from payouts.check import Comparison, ledger_stripe_compare
 from payouts.models import AuditEntry, Payout, PayoutRun
 from payouts.owed import Owed, owed_compute
+from volunteers.models import BucketAssignment, User
 
 logger = logging.getLogger(__name__)
 
@@ -481,6 +484,54 @@ def payouts_scan(*, now: dt.datetime) -> dict[str, int]:
     for payout_id in list(waiting):
         counts[payout_send(payout_id=payout_id, now=now)] += 1
     return dict(counts)
+
+
+# --- Late changes --------------------------------------------------------------------------------
+
+
+def cash_count_late(
+    *,
+    assignment: BucketAssignment,
+    amount_cents: int,
+    counted_by: User,
+    witnessed_by: User,
+    corrects: CashCount | None,
+    note: str,
+    now: dt.datetime,
+    submission_token: str | None = None,
+) -> tuple[CashCount, bool]:
+    """A cash count corrected (or a bucket first counted) after the day closed: a new, audited
+    entry; the follow-up payout it causes re-opens only the partners whose money changed."""
+    with transaction.atomic():
+        count, created = donation_services.cash_count_record(
+            assignment=assignment,
+            amount_cents=amount_cents,
+            counted_by=counted_by,
+            witnessed_by=witnessed_by,
+            corrects=corrects,
+            note=note,
+            now=now,
+            submission_token=submission_token,
+            after_closing=True,
+        )
+        if created:
+            event = assignment.bucket.event
+            was = cents_format(corrects.amount_cents, event.currency) if corrects else "—"
+            audit(
+                A.LATE_CHANGE,
+                event=event,
+                now=now,
+                actor=counted_by,
+                detail=_("Cash count of bucket %(bucket)s: %(was)s → %(now)s. %(note)s")
+                % {
+                    "bucket": assignment.bucket.label,
+                    "was": was,
+                    "now": cents_format(amount_cents, event.currency),
+                    "note": note.strip(),
+                },
+            )
+            transaction.on_commit(lambda: _queue_compute(event.pk), robust=True)
+    return count, created
 
 
 # --- Grants paid by hand ------------------------------------------------------------------------

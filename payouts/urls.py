@@ -16,6 +16,7 @@ urlpatterns = [
     path("organize/payout-runs/<int:run_id>/grants.csv", views.grant_csv, name="grant_csv"),
     path("organize/payouts/<int:payout_id>/paid/", views.grant_paid, name="grant_paid"),
     path("organize/payouts/<int:payout_id>/<str:action>/", views.note, name="note"),
+    path("organize/buckets/<int:assignment_id>/late-count/", views.late_count, name="late_count"),
     path("partners/<slug:organization_slug>/", views.organization_page, name="organization"),
     path("partners/<slug:organization_slug>/stripe/", views.connect, name="connect"),
     path(

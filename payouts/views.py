@@ -12,10 +12,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from donations import exports as csv_files
+from donations import selectors as donation_selectors
 from donations import stripe_api
+from donations.forms import CashCountForm
+from donations.models import CashCount
 from events.models import Event, Organization
 from events.permissions import (
     PARTNER_MONEY_ROLES,
@@ -31,6 +34,7 @@ from payouts.forms import GrantPaidForm, PayoutNoteForm
 from payouts.models import Payout, PayoutRun
 from payouts.owed import owed_compute
 from volunteers.auth import signed_in_user
+from volunteers.models import BucketAssignment
 
 # --- Loaders ---------------------------------------------------------------------------------
 
@@ -241,6 +245,72 @@ def payouts_csv(request: HttpRequest, event: Event) -> StreamingHttpResponse:
         f"{event.slug}-payouts-{_stamp(event)}.csv",
         exports.PAYOUT_HEADER,
         exports.payout_rows(event),
+    )
+
+
+def assignment_by_id(assignment_id: int) -> tuple[BucketAssignment, Event]:
+    assignment = (
+        BucketAssignment.objects.select_related("bucket__event", "shift__corner")
+        .filter(pk=assignment_id)
+        .first()
+    )
+    if assignment is None:
+        raise Http404
+    return assignment, assignment.bucket.event
+
+
+@organizer_view(user_can_manage_finances, load=assignment_by_id)
+@require_http_methods(["GET", "POST"])
+def late_count(request: HttpRequest, assignment: BucketAssignment) -> HttpResponse:
+    """A bucket's count changed after the day closed (finance, with a reason, audited)."""
+    event = assignment.bucket.event
+    if event.status != Event.Status.CLOSED:
+        return redirect("donations:cash_count", assignment_id=assignment.pk)
+    me = signed_in_user(request)
+    current = CashCount.objects.filter(assignment=assignment, corrected_by__isnull=True).first()
+    form = CashCountForm(
+        request.POST or None,
+        event=event,
+        people=donation_selectors.counting_people(assignment, event).exclude(pk=me.pk),
+        initial={"corrects": current.pk if current else None},
+    )
+    form.fields["note"].required = True
+    form.fields["note"].label = _("Why it changes after closing")
+    if request.method == "POST" and form.is_valid():
+        shown = form.cleaned_data["corrects"]
+        try:
+            services.cash_count_late(
+                assignment=assignment,
+                amount_cents=form.cleaned_data["amount"],
+                counted_by=me,
+                witnessed_by=form.cleaned_data["witnessed_by"],
+                corrects=CashCount.objects.filter(pk=shown, assignment=assignment).first()
+                if shown
+                else None,
+                note=form.cleaned_data["note"],
+                now=timezone.now(),
+                submission_token=form.cleaned_data["submission_token"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("Recorded after closing; a follow-up payout is being computed.")
+            )
+            return _to_payouts(event)
+    return render(
+        request,
+        "donations/organize/cash_count.html",
+        {
+            "event": event,
+            "assignment": assignment,
+            "form": form,
+            "current": current,
+            "late": True,
+            "history": CashCount.objects.filter(assignment=assignment).select_related(
+                "counted_by", "witnessed_by", "donation"
+            ),
+        },
     )
 
 

@@ -117,11 +117,14 @@ def cash_count_record(
     corrects: CashCount | None = None,
     note: str = "",
     submission_token: str | None = None,
+    after_closing: bool = False,
 ) -> tuple[CashCount, bool]:
     """Two people counted a returned bucket; the count becomes a cash gift credited to its pair.
 
     Returns the count and whether it is new: the same form posted again returns the count it
-    recorded. A correction is a new count; the old count's gift is voided.
+    recorded. A correction is a new count; the old count's gift is voided. Once the day is
+    closed its counts are final: only payouts.services.cash_count_late records one then
+    (`after_closing`, with a reason, in the audit trail, and a follow-up payout).
     """
     assignment = (
         BucketAssignment.objects.select_for_update()
@@ -133,9 +136,13 @@ def cash_count_record(
         if already is not None:
             return already, False
     event = assignment.bucket.event
-    if event.status == Event.Status.CLOSED:
+    if event.status == Event.Status.CLOSED and not after_closing:
         raise ValidationError(
             _("This pledge day is closed: its cash counts are final."), code="closed"
+        )
+    if after_closing and (event.status != Event.Status.CLOSED or not note.strip()):
+        raise ValidationError(
+            _("Say why the count changes after the day closed."), code="late_reason"
         )
     if assignment.returned_at is None:
         raise ValidationError(_("Check the bucket back in before counting it."), code="not_back")

@@ -103,6 +103,12 @@ def world() -> World:
         event=event, number=1, fee_policy="own", net_raised_cents=100, gross_cents=100,
         fees_cents=0, reversed_cents=0, matched_cents=0, computed_at=now,
     )  # fmt: skip
+    payout = Payout.objects.create(
+        run=run, event=event, organization=event.partners.first().organization,
+        method="grant", status="pending", amount_cents=100, designated_cents=100,
+        pooled_cents=0, reversed_cents=0, fees_cents=0, matched_cents=0, owed_cents=100,
+        previously_cents=0,
+    )  # fmt: skip
     return World(
         event=event,
         shift=shift,
@@ -142,12 +148,7 @@ def world() -> World:
             event=event, sponsor="Bank", cap_cents=1000, created_at=now
         ),
         run=run,
-        payout=Payout.objects.create(
-            run=run, event=event, organization=event.partners.first().organization,
-            method="grant", status="pending", amount_cents=100, designated_cents=100,
-            pooled_cents=0, reversed_cents=0, fees_cents=0, matched_cents=0, owed_cents=100,
-            previously_cents=0,
-        ),  # fmt: skip
+        payout=payout,
     )
 
 
