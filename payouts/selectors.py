@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
+from donations.models import MatchCredit, MatchPledge
 from events.models import Event, Organization
 from payouts.models import AuditEntry, Payout, PayoutRun
 from payouts.owed import Owed, owed_compute
@@ -18,6 +19,7 @@ class DayPayouts:
     latest: PayoutRun | None
     owed: Owed | None  # the ledger as it stands now (shown before the first run)
     follow_up_due: bool
+    match_waiting: int  # matched by sponsors, not recorded as received yet
     audit: list[AuditEntry]
     organizations: dict[int, Organization]
 
@@ -37,7 +39,17 @@ def day_payouts(event: Event) -> DayPayouts:
         .select_related("actor", "organization", "run")
         .order_by("-at", "-id")[:100]
     )
+    pledges = MatchPledge.objects.filter(event=event).values_list("pk", "received_cents")
+    credited = dict(
+        MatchCredit.objects.filter(event=event)
+        .order_by()
+        .values("pledge_id")
+        .annotate(total=Sum("amount_cents"))
+        .values_list("pledge_id", "total")
+    )
+    match_waiting = sum(max(0, credited.get(pk, 0) - received) for pk, received in pledges)
     return DayPayouts(
+        match_waiting=match_waiting,
         runs=runs,
         latest=latest,
         owed=owed,

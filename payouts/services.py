@@ -355,8 +355,17 @@ def payouts_approve(
                 run=run,
                 now=now,
                 actor=by,
-                detail=_("The ledger agrees with Stripe (%(count)s card payments compared).")
-                % {"count": comparison.compared},
+                detail=(
+                    _("The ledger agrees with Stripe (%(count)s card payments compared).")
+                    % {"count": comparison.compared}
+                    + (
+                        " "
+                        + _("%(n)s demo gifts of the local stand-in had no payment to compare.")
+                        % {"n": comparison.not_compared}
+                        if comparison.not_compared
+                        else ""
+                    )
+                ),
             )
             transaction.on_commit(lambda: _queue_send(run.pk), robust=True)
     return PayoutRun.objects.get(pk=run.pk)

@@ -23,6 +23,16 @@ def money(amount_cents: int | None, currency: str = "usd") -> str:
 
 
 @register.filter
+def money_less(amount_cents: int | None, currency: str = "usd") -> str:
+    """An amount taken off (fees, refunds), with a minus sign; "$0.00" when nothing is."""
+    if amount_cents is None:
+        return ""
+    if amount_cents == 0:
+        return cents_format(0, currency)
+    return cents_format(-int(amount_cents), currency).replace("-", "\u2212", 1)
+
+
+@register.filter
 def money_whole(amount_cents: int | None, currency: str = "usd") -> str:
     """Like money, but "$25" rather than "$25.00" for round amounts (buttons, goals)."""
     if amount_cents is None:

@@ -79,7 +79,8 @@ def test_a_late_correction_is_audited_and_re_opens_only_the_changed_payouts(
         done = client.post(
             page["Location"],
             {"amount": "80.00", "witnessed_by": witness.pk, "corrects": count.pk,
-             "note": "Two $10 bills were in the next bucket", "submission_token": "late-count-token-0002"},
+             "note": "Two $10 bills were in the next bucket",
+             "submission_token": "late-count-token-0002"},
         )  # fmt: skip
     assert done.status_code == 302
     assert Donation.objects.get(pk=count.donation_id).status == Donation.Status.VOIDED
