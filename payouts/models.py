@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event, Organization
+from events.money import cents_format
 
 
 class PayoutRun(models.Model):
@@ -206,6 +207,10 @@ class AuditEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # What happened, shown in the reader's language: a key of AUDIT_MESSAGES and its values
+    # (amounts in cents under names ending in _cents); `detail` is what people or Stripe wrote.
+    message = models.CharField(max_length=40, blank=True)
+    params = models.JSONField(default=dict, blank=True)
     detail = models.TextField(blank=True)
     at = models.DateTimeField()
 
@@ -217,3 +222,41 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    @property
+    def text(self) -> str:
+        """The entry in the reader's language (then what was written, as written)."""
+        template = AUDIT_MESSAGES.get(self.message)
+        if template is None:
+            return self.detail
+        currency = self.event.currency if self.event_id and self.event else "usd"
+        values: dict[str, object] = {}
+        for name, value in self.params.items():
+            if name.endswith("_cents"):
+                shown = cents_format(value, currency) if isinstance(value, int) else "—"
+                values[name.removesuffix("_cents")] = shown
+            elif name == "how" and value in Payout.GrantMethod.values:
+                values[name] = Payout.GrantMethod(value).label
+            elif name == "state" and value in Organization.StripeState.values:
+                values[name] = Organization.StripeState(value).label
+            else:
+                values[name] = value
+        text = str(template) % values
+        return f"{text} {self.detail}".strip()
+
+
+AUDIT_MESSAGES = {
+    "closed_by_lead": _("Closed by a lead."),
+    "closed_after_grace": _("Closed after its grace period."),
+    "computed": _("Run %(number)s: %(net)s owed to the partners in all; %(count)s payouts."),
+    "agrees": _("The ledger agrees with Stripe (%(count)s card payments compared)."),
+    "agrees_demo": _(
+        "The ledger agrees with Stripe (%(count)s card payments compared; %(demo)s demo gifts "
+        "of the local stand-in had no payment to compare)."
+    ),
+    "transfer_sent": _("Transfer %(transfer)s: %(amount)s."),
+    "grant_paid": _("%(amount)s paid on %(date)s: %(how)s %(reference)s."),
+    "late_cash_count": _("Cash count of bucket %(bucket)s: %(was)s → %(now)s."),
+    "account_created": _("Connected account %(account)s created."),
+    "account_state": _("Stripe account %(account)s: %(state)s."),
+}

@@ -34,9 +34,8 @@ from donations.models import CashCount
 from donations.services.states import MoneyInvariantError
 from events.alerts import alert
 from events.models import Event, Organization
-from events.money import cents_format
 from payouts.check import Comparison, ledger_stripe_compare
-from payouts.models import AuditEntry, Payout, PayoutRun
+from payouts.models import AUDIT_MESSAGES, AuditEntry, Payout, PayoutRun
 from payouts.owed import Owed, owed_compute
 from volunteers.models import BucketAssignment, User
 
@@ -60,8 +59,14 @@ def audit(
     run: PayoutRun | None = None,
     payout: Payout | None = None,
     organization: Organization | None = None,
+    message: str = "",
     detail: str = "",
+    **params: object,
 ) -> AuditEntry:
+    """Add to the trail: `message` names an entry of AUDIT_MESSAGES (rendered in the reader's
+    language with `params`); `detail` is text people or Stripe wrote, kept as written."""
+    if message and message not in AUDIT_MESSAGES:
+        raise ValueError(f"unknown audit message {message}")
     return AuditEntry.objects.create(
         event=event,
         run=run,
@@ -69,6 +74,8 @@ def audit(
         organization=organization or (payout.organization if payout else None),
         action=action,
         actor=actor if getattr(actor, "pk", None) else None,
+        message=message,
+        params=params,
         detail=detail,
         at=now,
     )
@@ -88,7 +95,7 @@ def event_close(*, event: Event, by: object, now: dt.datetime) -> Event:
         Event.objects.filter(pk=event.pk).update(
             status=Event.Status.CLOSED, closed_at=now, updated_at=now
         )
-        audit(A.CLOSED, event=current, now=now, actor=by, detail=_("Closed by a lead."))
+        audit(A.CLOSED, event=current, now=now, actor=by, message="closed_by_lead")
         transaction.on_commit(lambda: _queue_compute(event.pk), robust=True)
     return Event.objects.get(pk=event.pk)
 
@@ -186,7 +193,7 @@ def _compute_once(event_id: int, *, by: object, now: dt.datetime, force: bool) -
                 return None
         if previous is None and not AuditEntry.objects.filter(event=event, action=A.CLOSED):
             closed_at = event.closed_at or now
-            audit(A.CLOSED, event=event, now=closed_at, detail=_("Closed after its grace period."))
+            audit(A.CLOSED, event=event, now=closed_at, message="closed_after_grace")
         run = _run_write(event, owed, differences, previous=previous, by=by, now=now)
         # Serializes with a concurrent computation: PostgreSQL refuses its snapshot (retried).
         Event.objects.filter(pk=event.pk).update(updated_at=now)
@@ -257,12 +264,10 @@ def _run_write(
         run=run,
         now=now,
         actor=by,
-        detail=_("Run %(number)s: %(net)s owed to the partners in all; %(count)s payouts.")
-        % {
-            "number": run.number,
-            "net": cents_format(owed.net_raised_cents, event.currency),
-            "count": len(lines),
-        },
+        message="computed",
+        number=run.number,
+        net_cents=owed.net_raised_cents,
+        count=len(lines),
     )
     return run
 
@@ -355,17 +360,9 @@ def payouts_approve(
                 run=run,
                 now=now,
                 actor=by,
-                detail=(
-                    _("The ledger agrees with Stripe (%(count)s card payments compared).")
-                    % {"count": comparison.compared}
-                    + (
-                        " "
-                        + _("%(n)s demo gifts of the local stand-in had no payment to compare.")
-                        % {"n": comparison.not_compared}
-                        if comparison.not_compared
-                        else ""
-                    )
-                ),
+                message="agrees_demo" if comparison.not_compared else "agrees",
+                count=comparison.compared,
+                demo=comparison.not_compared,
             )
             transaction.on_commit(lambda: _queue_send(run.pk), robust=True)
     return PayoutRun.objects.get(pk=run.pk)
@@ -459,7 +456,9 @@ def payout_send(*, payout_id: int, now: dt.datetime) -> str:
                 run=payout.run,
                 payout=payout,
                 now=now,
-                detail=f"{transfer_id}: {cents_format(payout.amount_cents, payout.event.currency)}",
+                message="transfer_sent",
+                transfer=transfer_id,
+                amount_cents=payout.amount_cents,
             )
     return "paid"
 
@@ -525,19 +524,16 @@ def cash_count_late(
         )
         if created:
             event = assignment.bucket.event
-            was = cents_format(corrects.amount_cents, event.currency) if corrects else "—"
             audit(
                 A.LATE_CHANGE,
                 event=event,
                 now=now,
                 actor=counted_by,
-                detail=_("Cash count of bucket %(bucket)s: %(was)s → %(now)s. %(note)s")
-                % {
-                    "bucket": assignment.bucket.label,
-                    "was": was,
-                    "now": cents_format(amount_cents, event.currency),
-                    "note": note.strip(),
-                },
+                message="late_cash_count",
+                detail=note.strip(),
+                bucket=assignment.bucket.label,
+                was_cents=corrects.amount_cents if corrects else None,
+                now_cents=amount_cents,
             )
             transaction.on_commit(lambda: _queue_compute(event.pk), robust=True)
     return count, created
@@ -593,8 +589,11 @@ def payout_grant_paid(
             payout=current,
             now=now,
             actor=by,
-            detail=f"{cents_format(current.amount_cents, current.event.currency)} · "
-            f"{Payout.GrantMethod(method).label} {reference[:100]} · {paid_on.isoformat()}",
+            message="grant_paid",
+            amount_cents=current.amount_cents,
+            date=paid_on.isoformat(),
+            how=method,
+            reference=reference[:100],
         )
     return Payout.objects.get(pk=payout.pk)
 
@@ -661,7 +660,8 @@ def organization_connect_start(
                 organization=organization,
                 now=now,
                 actor=by,
-                detail=_("Connected account %(account)s created.") % {"account": account_id},
+                message="account_created",
+                account=account_id,
             )
         organization.refresh_from_db()
         account_id = organization.stripe_account_id
@@ -690,11 +690,9 @@ def organization_connect_refresh(*, organization: Organization, now: dt.datetime
                 event=None,
                 organization=organization,
                 now=now,
-                detail=_("Stripe account %(account)s: %(state)s.")
-                % {
-                    "account": organization.stripe_account_id,
-                    "state": Organization.StripeState(state).label,
-                },
+                message="account_state",
+                account=organization.stripe_account_id,
+                state=state,
             )
     organization.stripe_account_state = state
     return state

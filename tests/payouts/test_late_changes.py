@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from donations import services
 from donations.models import CashCount, Donation
@@ -86,8 +86,12 @@ def test_a_late_correction_is_audited_and_re_opens_only_the_changed_payouts(
     assert Donation.objects.get(pk=count.donation_id).status == Donation.Status.VOIDED
     entry = AuditEntry.objects.get(event=event, action="late_change")
     assert entry.actor == finance
-    assert "$100.00 → $80.00" in entry.detail
-    assert "next bucket" in entry.detail
+    assert entry.text == (
+        f"Cash count of bucket {assignment.bucket.label}: $100.00 → $80.00. "
+        "Two $10 bills were in the next bucket"
+    )
+    with translation.override("es"):
+        assert entry.text.startswith(f"Conteo de efectivo de la alcancía {assignment.bucket.label}")
     follow_up = PayoutRun.objects.get(event=event, number=2)
     changed = dict(follow_up.payouts.values_list("organization", "amount_cents"))
     assert changed == {partners[0].pk: -1_000, partners[1].pk: -600, partners[2].pk: -400}
