@@ -118,7 +118,10 @@ def event_publish(*, event: Event) -> Event:
 
 
 def event_money_settings_frozen(*, event: Event, changed: Iterable[str]) -> str:
-    """Why these changed settings cannot be saved (the event already has gifts), or ""."""
+    """Why these changed settings cannot be saved (the event already has gifts, or payouts
+    computed under its fee policy), or ""."""
+    if "fee_policy" in changed and event.pk is not None and event.payout_runs.exists():
+        return _("The payouts were computed under this fee policy; it can no longer change.")
     frozen = sorted(set(changed) & set(MONEY_SETTINGS))
     if not frozen or event.pk is None or not event_has_gifts(event=event):
         return ""
@@ -150,11 +153,6 @@ def event_save(*, event: Event, changed: Iterable[str]) -> Event:
     frozen = event_money_settings_frozen(event=current, changed=really_changed)
     if frozen:
         raise ValidationError(frozen, code="frozen")
-    if "fee_policy" in really_changed and current.payout_runs.exists():
-        raise ValidationError(
-            _("The payouts were computed under this fee policy; it can no longer change."),
-            code="frozen",
-        )
     event.status, event.closed_at = current.status, current.closed_at
     event.full_clean()
     event.save(update_fields=[*really_changed, "updated_at"] if really_changed else ["updated_at"])

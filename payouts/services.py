@@ -491,7 +491,29 @@ def payouts_scan(*, now: dt.datetime) -> dict[str, int]:
     ).values_list("pk", flat=True)
     for payout_id in list(waiting):
         counts[payout_send(payout_id=payout_id, now=now)] += 1
-    return dict(counts)
+    counts["accounts"] += _accounts_refresh(now=now)
+    return {name: count for name, count in counts.items() if count}
+
+
+def _accounts_refresh(*, now: dt.datetime) -> int:
+    """Partners still onboarding with Stripe, asked again at most hourly (a partner may finish
+    onboarding without coming back to our page). Returns how many became ready."""
+    if not stripe_api.connect_available():
+        return 0
+    stale = Organization.objects.filter(
+        Q(stripe_account_checked_at__isnull=True)
+        | Q(stripe_account_checked_at__lt=now - dt.timedelta(hours=1)),
+        stripe_account_state=Organization.StripeState.PENDING,
+    )
+    ready = 0
+    for organization in stale:
+        try:
+            state = organization_connect_refresh(organization=organization, now=now)
+        except stripe_api.TRANSIENT_ERRORS:
+            logger.warning("Stripe unreachable; %s's account is checked again later", organization)
+            continue
+        ready += state == Organization.StripeState.READY
+    return ready
 
 
 # --- Late changes --------------------------------------------------------------------------------

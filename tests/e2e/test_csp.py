@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.db import connections
 from django.test import override_settings
+from django.utils import timezone
 
 from donations.models import Donation
 from events.models import Bucket, Event, Shift
@@ -128,6 +129,7 @@ def test_every_page_of_the_site_loads_without_a_csp_violation(
     staff.is_staff = staff.is_superuser = True
     staff.save()
     base = live_server.url
+    partner = event.partners.first().organization
 
     donor = watched(chromium)
     for path in ["/", f"/events/{event.slug}/", f"/events/{event.slug}/shifts/", "/nowhere/"]:
@@ -171,10 +173,21 @@ def test_every_page_of_the_site_loads_without_a_csp_violation(
         "/admin/volunteers/user/",
         f"/admin/volunteers/user/{person.pk}/change/",
         "/admin/donations/donation/",
+        f"/organize/{event.slug}/payouts/",
+        f"/partners/{partner.slug}/",
+        f"/partners/{partner.slug}/{event.slug}/statement/",
+        "/admin/payouts/auditentry/",
     ]
     for path in organizer_pages:
         organizer.visit(base + path)
         assert organizer.page.url == base + path, f"{path} redirected to {organizer.page.url}"
+    from payouts import services as payouts
+
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.CLOSED)
+    run = payouts.payouts_compute(event_id=event.pk, now=timezone.now())
+    for path in [f"/organize/{event.slug}/payouts/", f"/organize/payout-runs/{run.pk}/grants/"]:
+        organizer.visit(base + path)
+        assert organizer.page.url == base + path
     organizer.visit(f"{base}/admin/events/event/{event.pk}/change/")
     organizer.page.click("#calendarlink0")  # the admin's date picker
     organizer.page.wait_for_selector(".calendarbox", state="visible")

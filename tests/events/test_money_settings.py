@@ -172,3 +172,22 @@ def test_a_dollar_minimum_below_stripes_is_refused_too() -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         EventFactory(minimum_gift_cents=49)
     assert EventFactory(minimum_gift_cents=50).minimum_gift_cents == 50
+
+
+def test_the_fee_policy_is_frozen_once_payouts_were_computed(admin_client: Client) -> None:
+    from django.utils import timezone
+
+    from payouts import services as payouts
+
+    event = published_event()
+    data = change_form_data(event, current_partners(event))
+    data["fee_policy"] = "pool"
+    url = reverse("admin:events_event_change", args=[event.pk])
+    assert admin_client.post(url, data).status_code == 302  # no payouts yet: it may change
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.CLOSED)
+    payouts.payouts_compute(event_id=event.pk, now=timezone.now())
+    data = change_form_data(Event.objects.get(pk=event.pk), current_partners(event))
+    data["fee_policy"] = "own"
+    refused = admin_client.post(url, data)
+    assert "it can no longer change" in refused.content.decode()
+    assert Event.objects.get(pk=event.pk).fee_policy == "pool"

@@ -266,8 +266,13 @@ def test_a_partner_connects_through_stripes_hosted_onboarding(fake_stripe: FakeS
         shapes.shape("account", id="acct_1New", details_submitted=True,
                      capabilities={"transfers": "active"}),
     )  # fmt: skip
-    state = payouts.organization_connect_refresh(organization=organization, now=NOW)
-    assert state == Organization.StripeState.READY
+    # The partner finished onboarding without coming back to our page: the beat's scan asks.
+    assert payouts.payouts_scan(now=NOW + dt.timedelta(hours=2)) == {"accounts": 1}
+    organization.refresh_from_db()
+    assert organization.stripe_account_state == Organization.StripeState.READY
+    assert AuditEntry.objects.get(action="connect", message="account_state").text == (
+        "Stripe account acct_1New: Ready for transfers."
+    )
     # Onboarding again (a link expired): the same account, a new link.
     payouts.organization_connect_start(
         organization=organization, by=UserFactory(), email="money@partner.org",
