@@ -82,6 +82,36 @@ def event_by_slug(slug: str) -> tuple[Event, Event]:
     return event, event
 
 
+def _guarded(
+    load: Callable[..., tuple[Any, Any]],
+    allowed: Callable[[Person, Any, Any], bool],
+    *,
+    pass_both: bool,
+    mark: tuple[str, object],
+) -> Callable[[Callable[..., R]], Callable[..., R | HttpResponseRedirect]]:
+    """The body of organizer_view and partner_view: sign in first, load what the URL names
+    (404 when missing), `allowed(user, *loaded)` or 403, then the view."""
+    accepted = set(inspect.signature(load).parameters)
+
+    def decorator(view: Callable[..., R]) -> Callable[..., R | HttpResponseRedirect]:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, **kwargs: Any) -> R | HttpResponseRedirect:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            first, second = load(**{k: v for k, v in kwargs.items() if k in accepted})
+            if not allowed(request.user, first, second):
+                raise PermissionDenied
+            rest = {k: v for k, v in kwargs.items() if k not in accepted}
+            if pass_both:
+                return view(request, first, second, **rest)
+            return view(request, first, **rest)
+
+        setattr(wrapped, *mark)
+        return wrapped
+
+    return decorator
+
+
 def organizer_view(
     permission: Permission, load: Callable[..., tuple[T, Event]]
 ) -> Callable[[Callable[..., R]], Callable[..., R | HttpResponseRedirect]]:
@@ -92,22 +122,12 @@ def organizer_view(
     there is none; `permission(user, event)` must hold, else 403. The view is then called as
     `view(request, obj, **other_url_kwargs)`.
     """
-    accepted = set(inspect.signature(load).parameters)
-
-    def decorator(view: Callable[..., R]) -> Callable[..., R | HttpResponseRedirect]:
-        @functools.wraps(view)
-        def wrapped(request: HttpRequest, **kwargs: Any) -> R | HttpResponseRedirect:
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            obj, event = load(**{k: v for k, v in kwargs.items() if k in accepted})
-            if not permission(request.user, event):
-                raise PermissionDenied
-            return view(request, obj, **{k: v for k, v in kwargs.items() if k not in accepted})
-
-        wrapped.organizer_permission = permission  # type: ignore[attr-defined]
-        return wrapped
-
-    return decorator
+    return _guarded(
+        load,
+        lambda user, _obj, event: permission(user, event),
+        pass_both=False,
+        mark=("organizer_permission", permission),
+    )
 
 
 # --- Partner organizations' own pages ----------------------------------------------------------
@@ -142,20 +162,9 @@ def partner_view(
     """The decorator of every page under partners/: as organizer_view, for an organization's
     members (`load` returns the organization and the pledge day the page is about, if any).
     The view is called as `view(request, organization, event, **other_url_kwargs)`."""
-    accepted = set(inspect.signature(load).parameters)
-
-    def decorator(view: Callable[..., R]) -> Callable[..., R | HttpResponseRedirect]:
-        @functools.wraps(view)
-        def wrapped(request: HttpRequest, **kwargs: Any) -> R | HttpResponseRedirect:
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            organization, event = load(**{k: v for k, v in kwargs.items() if k in accepted})
-            if not user_is_partner_member(request.user, organization, event):
-                raise PermissionDenied
-            rest = {k: v for k, v in kwargs.items() if k not in accepted}
-            return view(request, organization, event, **rest)
-
-        wrapped.partner_permission = user_is_partner_member  # type: ignore[attr-defined]
-        return wrapped
-
-    return decorator
+    return _guarded(
+        load,
+        user_is_partner_member,
+        pass_both=True,
+        mark=("partner_permission", user_is_partner_member),
+    )

@@ -19,6 +19,7 @@ from donations import selectors as donation_selectors
 from donations import stripe_api
 from donations.forms import CashCountForm
 from donations.models import CashCount
+from donations.views_organize import assignment_by_id
 from events.models import Event, Organization
 from events.permissions import (
     PARTNER_MONEY_ROLES,
@@ -246,17 +247,6 @@ def payouts_csv(request: HttpRequest, event: Event) -> StreamingHttpResponse:
         exports.PAYOUT_HEADER,
         exports.payout_rows(event),
     )
-
-
-def assignment_by_id(assignment_id: int) -> tuple[BucketAssignment, Event]:
-    assignment = (
-        BucketAssignment.objects.select_related("bucket__event", "shift__corner")
-        .filter(pk=assignment_id)
-        .first()
-    )
-    if assignment is None:
-        raise Http404
-    return assignment, assignment.bucket.event
 
 
 @organizer_view(user_can_manage_finances, load=assignment_by_id)

@@ -7,11 +7,9 @@ which has no Connect; nothing here ran against Stripe itself)."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from django.conf import settings
-from django.db import close_old_connections
 from django.utils import timezone
 
 from donations import services
@@ -23,6 +21,7 @@ from payouts.models import AuditEntry, Payout, PayoutRun
 from tests.donations import stripe_shapes as shapes
 from tests.factories import CardDonationFactory, UserFactory, published_event
 from tests.payouts.stripe_connect import Transfers
+from tests.support.concurrency import at_once
 from tests.support.stripe_fake import FakeStripe
 
 pytestmark = pytest.mark.django_db
@@ -176,21 +175,7 @@ def test_two_workers_sending_one_run_at_once_make_one_transfer(fake_stripe: Fake
     run = payouts.payouts_compute(event_id=event.pk, now=NOW)
     PayoutRun.objects.filter(pk=run.pk).update(approved_at=NOW, approved_by=UserFactory())
     fake_stripe.delay_seconds = 0.5  # each call held open while the other worker races it
-    barrier = threading.Barrier(2)
-    outcomes: list[dict] = []
-
-    def worker() -> None:
-        try:
-            barrier.wait()
-            outcomes.append(payouts.payouts_send(run_id=run.pk, now=NOW))
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = at_once(lambda: payouts.payouts_send(run_id=run.pk, now=NOW), 2)
     assert sorted(outcomes, key=str) == sorted([{"paid": 1}, {"skipped": 1}], key=str)
     assert len(fake_stripe.calls("post", "/v1/transfers")) == 1
     assert len(transfers.made) == 1
@@ -208,21 +193,7 @@ def test_two_computations_at_once_write_one_run() -> None:
             now=NOW,
         )
     Event.objects.filter(pk=event.pk).update(status=Event.Status.CLOSED, closed_at=NOW)
-    barrier = threading.Barrier(3)
-    runs: list[object] = []
-
-    def worker() -> None:
-        try:
-            barrier.wait()
-            runs.append(payouts.payouts_compute(event_id=event.pk, now=NOW))
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=worker) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    runs = at_once(lambda: payouts.payouts_compute(event_id=event.pk, now=NOW), 3)
     assert sum(run is not None for run in runs) == 1
     assert PayoutRun.objects.filter(event=event).count() == 1
     assert Payout.objects.filter(event=event).count() == 2
