@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from donations import stripe_api
-from donations.models import Donation
+from donations.models import Donation, StripeEvent
+from donations.services.payments import FEE_LOOKUP_WINDOW
 from donations.services.states import S
 from events.models import Event
 from events.money import cents_format
@@ -63,6 +65,77 @@ def _refunded_at_stripe(intent: dict[str, Any]) -> int:
     )
 
 
+@dataclass(frozen=True)
+class _Gift:
+    intent_id: str
+    total: int
+    currency: str
+    refunded: int
+    status: str
+    disputed: bool
+    fee_pending: bool  # Stripe's actual fee of a real charge not known yet
+
+
+def _gifts(event: Event) -> dict[int, _Gift]:
+    card = Donation.objects.filter(event=event, method=Donation.Method.CARD)
+    rows = card.filter(succeeded_at__isnull=False).values_list(
+        "pk", "stripe_payment_intent_id", "amount_cents", "fee_cents", "currency",
+        "refunded_cents", "status", "dispute_status", "processor_fee_estimated",
+        "stripe_charge_id", "succeeded_at",
+    )  # fmt: skip
+    # Stripe's actual fee is still being asked for (the beat tries for FEE_LOOKUP_WINDOW; after
+    # that, and on the local stand-in, which reports none, the estimate stands).
+    asking_since = timezone.now() - FEE_LOOKUP_WINDOW
+    fees_known_here = not stripe_api.is_local()
+    return {
+        pk: _Gift(intent_id or "", amount + fee, currency, refunded, status, bool(dispute),
+                  fees_known_here and estimated and bool(charge) and paid_at >= asking_since)
+        for (pk, intent_id, amount, fee, currency, refunded, status, dispute, estimated, charge,
+             paid_at) in rows
+    }  # fmt: skip
+
+
+def _settled_elsewhere(intent: dict[str, Any], received: int, resolved: set[str]) -> bool:
+    """A payment that is no gift of the ledger but needs nothing: finance resolved its parked
+    event (refunded, dismissed), or Stripe refunded all of it."""
+    return intent["id"] in resolved or _refunded_at_stripe(intent) >= received
+
+
+def _gift_differences(
+    pk: int, gift: _Gift, intent: dict[str, Any], received: int, money: str
+) -> list[str]:
+    found = []
+    currency = str(intent.get("currency") or "").lower()
+    if gift.status == S.VOIDED:
+        found.append(_("Stripe took the payment; the gift was voided."))
+    if currency and currency != gift.currency:
+        found.append(
+            _("Stripe took %(stripe)s; the gift is in %(ledger)s.")
+            % {"stripe": currency.upper(), "ledger": gift.currency.upper()}
+        )
+    elif received != gift.total:
+        found.append(
+            _("Stripe took %(stripe)s; the ledger counts %(ledger)s.")
+            % {"stripe": cents_format(received, money), "ledger": cents_format(gift.total, money)}
+        )
+    if gift.refunded or _charge_refunded(intent):
+        at_stripe = _refunded_at_stripe(intent)
+        if at_stripe != gift.refunded:
+            found.append(
+                _("Stripe refunded %(stripe)s; the ledger %(ledger)s.")
+                % {
+                    "stripe": cents_format(at_stripe, money),
+                    "ledger": cents_format(gift.refunded, money),
+                }
+            )
+    charge = intent.get("latest_charge")
+    if isinstance(charge, dict) and charge.get("disputed") and not gift.disputed:
+        found.append(_("Stripe says the payment is disputed; the ledger knows no dispute."))
+    if gift.fee_pending:
+        found.append(_("Stripe's actual fee is not known yet (it usually is within minutes)."))
+    return found
+
+
 def ledger_stripe_compare(event: Event) -> Comparison:
     """Compare the day's card gifts with Stripe's payments (reads Stripe: call it outside any
     transaction)."""
@@ -72,14 +145,13 @@ def ledger_stripe_compare(event: Event) -> Comparison:
     if first is None:
         return result
     money = event.currency
-    columns = ("pk", "stripe_payment_intent_id", "amount_cents", "fee_cents", "refunded_cents")
-    paid = {
-        pk: (intent_id, amount + fee, refunded, status)
-        for pk, intent_id, amount, fee, refunded, status in card.filter(
-            succeeded_at__isnull=False
-        ).values_list(*columns, "status")
-    }
-    by_intent = {row[0]: pk for pk, row in paid.items() if row[0]}
+    paid = _gifts(event)
+    by_intent = {gift.intent_id: pk for pk, gift in paid.items() if gift.intent_id}
+    resolved = set(
+        StripeEvent.objects.filter(event=event, status=StripeEvent.Status.RESOLVED)
+        .exclude(payment_intent_id="")
+        .values_list("payment_intent_id", flat=True)
+    )
     matched: set[int] = set()
     for intent in stripe_api.payment_intents_since(first, with_charges=True):
         metadata = intent.get("metadata") or {}
@@ -89,65 +161,40 @@ def ledger_stripe_compare(event: Event) -> Comparison:
             continue
         if intent.get("status") != "succeeded":
             continue
-        named = str(metadata.get(stripe_api.METADATA_DONATION, ""))
-        pk = by_intent.get(intent["id"]) or (int(named) if named.isdigit() else None)
         # localstripe leaves amount_received out; Stripe always sends it.
         received = int(intent.get("amount_received") or intent.get("amount") or 0)
-        if pk is None or pk not in paid:
-            result.differences.append(
-                Difference(
-                    pk,
-                    intent["id"],
-                    _("Stripe took %(amount)s; the ledger counts no gift for it.")
-                    % {"amount": cents_format(received, money)},
+        pk = by_intent.get(intent["id"])
+        named = str(metadata.get(stripe_api.METADATA_DONATION, ""))
+        unbound = named.isdigit() and int(named) in paid and not paid[int(named)].intent_id
+        if pk is None and unbound:  # a Checkout gift not bound to its payment yet
+            pk = int(named)
+        if pk is None or pk in matched:
+            if not _settled_elsewhere(intent, received, resolved):
+                result.differences.append(
+                    Difference(
+                        int(named) if named.isdigit() else None,
+                        intent["id"],
+                        _("Stripe took %(amount)s; the ledger counts no gift for it.")
+                        % {"amount": cents_format(received, money)},
+                    )
                 )
-            )
             continue
         matched.add(pk)
         result.compared += 1
-        _intent_id, total, refunded, status = paid[pk]
-        if status == S.VOIDED:
-            result.differences.append(
-                Difference(pk, intent["id"], _("Stripe took the payment; the gift was voided."))
-            )
-        elif received != total:
-            result.differences.append(
-                Difference(
-                    pk,
-                    intent["id"],
-                    _("Stripe took %(stripe)s; the ledger counts %(ledger)s.")
-                    % {
-                        "stripe": cents_format(received, money),
-                        "ledger": cents_format(total, money),
-                    },
-                )
-            )
-        elif refunded or _charge_refunded(intent):
-            at_stripe = _refunded_at_stripe(intent)
-            if at_stripe != refunded:
-                result.differences.append(
-                    Difference(
-                        pk,
-                        intent["id"],
-                        _("Stripe refunded %(stripe)s; the ledger %(ledger)s.")
-                        % {
-                            "stripe": cents_format(at_stripe, money),
-                            "ledger": cents_format(refunded, money),
-                        },
-                    )
-                )
-    for pk, (intent_id, total, _refunded, _status) in sorted(paid.items()):
+        for what in _gift_differences(pk, paid[pk], intent, received, money):
+            result.differences.append(Difference(pk, intent["id"], what))
+    for pk, gift in sorted(paid.items()):
         if pk in matched:
             continue
-        if not intent_id and stripe_api.is_local():
+        if not gift.intent_id and stripe_api.is_local():
             result.not_compared += 1  # a demo gift: the local stand-in never took a payment
             continue
         result.differences.append(
             Difference(
                 pk,
-                intent_id or "",
+                gift.intent_id,
                 _("The ledger counts %(amount)s; Stripe has no succeeded payment for it.")
-                % {"amount": cents_format(total, money)},
+                % {"amount": cents_format(gift.total, money)},
             )
         )
     return result

@@ -30,10 +30,9 @@ class PayoutRun(models.Model):
     fees_cents = models.BigIntegerField()
     reversed_cents = models.BigIntegerField()  # refunds, lost disputes and voids
     matched_cents = models.BigIntegerField()  # matched money received from sponsors
-    # What the ledger held when this run was computed: a later run is due only when these change.
-    last_allocation_id = models.BigIntegerField(default=0)
-    last_match_credit_id = models.BigIntegerField(default=0)
-    match_received_cents = models.BigIntegerField(default=0)
+    # The day's tallies and sponsors' receipts when this run was computed (payouts.owed.
+    # ledger_mark): a follow-up is due only when they change.
+    ledger_mark = models.JSONField(default=dict)
     computed_at = models.DateTimeField()
     computed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -25,7 +25,7 @@ import stripe
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from donations import services as donation_services
@@ -36,7 +36,7 @@ from events.alerts import alert
 from events.models import Event, Organization
 from payouts.check import Comparison, ledger_stripe_compare
 from payouts.models import AUDIT_MESSAGES, AuditEntry, Payout, PayoutRun
-from payouts.owed import Owed, owed_compute
+from payouts.owed import Owed, ledger_mark, owed_compute
 from volunteers.models import BucketAssignment, User
 
 logger = logging.getLogger(__name__)
@@ -45,9 +45,6 @@ A = AuditEntry.Action
 P = Payout.Status
 M = Payout.Method
 T = TypeVar("T")
-
-# Lines that count as what earlier runs gave a partner: paid, or on their way.
-COMMITTED = (P.PENDING, P.SENDING, P.PAID, P.RECOVERED)
 
 
 def audit(
@@ -109,25 +106,23 @@ def _queue_compute(event_id: int) -> None:
 # --- Computing ----------------------------------------------------------------------------------
 
 
+# What earlier runs gave a partner: the lines of approved runs (paid, or on their way) and money
+# a partner gave back. A line of a run nobody approved yet is replaced by the next run.
+COMMITTED_Q = Q(status__in=(P.PENDING, P.SENDING, P.PAID), run__approved_at__isnull=False) | Q(
+    status=P.RECOVERED
+)
+# Lines a later run takes over: negatives to deduct, transfers Stripe refused, and the lines of
+# a run not approved yet.
+WAITING_Q = Q(status__in=(P.OFFSET, P.FAILED)) | Q(status=P.PENDING, run__approved_at__isnull=True)
+
+
+def _by_organization(lines: QuerySet[Payout]) -> dict[int, int]:
+    rows = lines.order_by().values("organization_id").annotate(total=Sum("amount_cents"))
+    return {row["organization_id"]: row["total"] for row in rows}
+
+
 def _committed(event: Event) -> dict[int, int]:
-    rows = (
-        Payout.objects.filter(event=event, status__in=COMMITTED)
-        .order_by()
-        .values("organization_id")
-        .annotate(total=Sum("amount_cents"))
-    )
-    return {row["organization_id"]: row["total"] for row in rows}
-
-
-def _open_differences(event: Event) -> dict[int, int]:
-    """Lines still waiting for a later run: negatives to deduct, transfers Stripe refused."""
-    rows = (
-        Payout.objects.filter(event=event, status__in=(P.OFFSET, P.FAILED))
-        .order_by()
-        .values("organization_id")
-        .annotate(total=Sum("amount_cents"))
-    )
-    return {row["organization_id"]: row["total"] for row in rows}
+    return _by_organization(Payout.objects.filter(COMMITTED_Q, event=event))
 
 
 def _repeatable_read(*, outermost: bool) -> None:
@@ -179,9 +174,10 @@ def _compute_once(event_id: int, *, by: object, now: dt.datetime, force: bool) -
         if event.status != Event.Status.CLOSED:
             raise ValidationError(_("Close the pledge day before computing its payouts."))
         owed = owed_compute(event)
+        mark = ledger_mark(event)
         previous = PayoutRun.objects.filter(event=event).order_by("-number").first()
         committed = _committed(event)
-        waiting = _open_differences(event)
+        waiting = _by_organization(Payout.objects.filter(WAITING_Q, event=event))
         differences = {
             pk: share.owed_cents - committed.get(pk, 0) for pk, share in owed.shares.items()
         }
@@ -189,12 +185,18 @@ def _compute_once(event_id: int, *, by: object, now: dt.datetime, force: bool) -
             differences.setdefault(pk, -cents)
         if previous is not None:
             unchanged = all(cents == waiting.get(pk, 0) for pk, cents in differences.items())
-            if unchanged and not (force and any(differences.values())):
+            retry = (
+                force
+                and Payout.objects.filter(event=event, status__in=(P.OFFSET, P.FAILED)).exists()
+            )
+            if unchanged and not retry:
+                if previous.ledger_mark != mark:  # the same money, written another way
+                    PayoutRun.objects.filter(pk=previous.pk).update(ledger_mark=mark)
                 return None
         if previous is None and not AuditEntry.objects.filter(event=event, action=A.CLOSED):
             closed_at = event.closed_at or now
             audit(A.CLOSED, event=event, now=closed_at, message="closed_after_grace")
-        run = _run_write(event, owed, differences, previous=previous, by=by, now=now)
+        run = _run_write(event, owed, differences, mark=mark, previous=previous, by=by, now=now)
         # Serializes with a concurrent computation: PostgreSQL refuses its snapshot (retried).
         Event.objects.filter(pk=event.pk).update(updated_at=now)
         return run
@@ -205,6 +207,7 @@ def _run_write(
     owed: Owed,
     differences: dict[int, int],
     *,
+    mark: dict[str, object],
     previous: PayoutRun | None,
     by: object,
     now: dt.datetime,
@@ -218,13 +221,12 @@ def _run_write(
         fees_cents=owed.total("fees_cents"),
         reversed_cents=owed.total("reversed_cents"),
         matched_cents=owed.total("matched_cents"),
-        last_allocation_id=owed.last_allocation_id,
-        last_match_credit_id=owed.last_match_credit_id,
-        match_received_cents=owed.match_received_cents,
+        ledger_mark=mark,
         computed_at=now,
         computed_by=by if getattr(by, "pk", None) else None,
     )
-    Payout.objects.filter(event=event, status__in=(P.OFFSET, P.FAILED)).update(status=P.CARRIED)
+    carried = Payout.objects.filter(WAITING_Q, event=event).values_list("pk", flat=True)
+    Payout.objects.filter(pk__in=list(carried)).update(status=P.CARRIED)
     organizations = Organization.objects.in_bulk(list(differences))
     lines = []
     for pk, amount in sorted(differences.items()):
@@ -249,14 +251,14 @@ def _run_write(
                 previously_cents=share.owed_cents - amount,
                 destination=organizations[pk].stripe_account_id if method == M.TRANSFER else "",
                 idempotency_key=(
-                    f"payout-{event.pk}-{pk}-{run.number}" if method == M.TRANSFER else None
+                    transfer_key(event_id=event.pk, organization_id=pk, run_number=run.number)
+                    if method == M.TRANSFER
+                    else None
                 ),
             )
         )
     Payout.objects.bulk_create(lines)
-    if sum(line.amount_cents for line in lines) != owed.net_raised_cents - sum(
-        cents for pk, cents in _committed_before(event, run).items()
-    ):
+    if sum(differences.values()) != owed.net_raised_cents - sum(_committed(event).values()):
         raise MoneyInvariantError(f"event {event.pk}: run {run.number} does not add up")
     audit(
         A.COMPUTED,
@@ -272,16 +274,6 @@ def _run_write(
     return run
 
 
-def _committed_before(event: Event, run: PayoutRun) -> dict[int, int]:
-    rows = (
-        Payout.objects.filter(event=event, status__in=COMMITTED, run__number__lt=run.number)
-        .order_by()
-        .values("organization_id")
-        .annotate(total=Sum("amount_cents"))
-    )
-    return {row["organization_id"]: row["total"] for row in rows}
-
-
 def payouts_compute(
     *, event_id: int, now: dt.datetime, by: object = None, force: bool = False
 ) -> PayoutRun | None:
@@ -292,23 +284,14 @@ def payouts_compute(
     return _retrying(lambda: _compute_once(event_id, by=by, now=now, force=force))
 
 
-def follow_up_due(run: PayoutRun) -> bool:
-    """Whether the ledger changed since the run (cheap: ids and a sum, not the arithmetic)."""
-    from donations.models import Allocation, MatchCredit, MatchPledge
+def transfer_key(*, event_id: int, organization_id: int, run_number: int) -> str:
+    """The idempotency key of a transfer: exactly one (site, event, organization, run)."""
+    return f"payout-{settings.PLEDGEDAY_INSTANCE}-{event_id}-{organization_id}-{run_number}"
 
-    later_allocation = Allocation.objects.filter(
-        event_id=run.event_id, id__gt=run.last_allocation_id
-    ).exists()
-    later_credit = MatchCredit.objects.filter(
-        event_id=run.event_id, id__gt=run.last_match_credit_id
-    ).exists()
-    received = (
-        MatchPledge.objects.filter(event_id=run.event_id).aggregate(total=Sum("received_cents"))[
-            "total"
-        ]
-        or 0
-    )
-    return later_allocation or later_credit or received != run.match_received_cents
+
+def follow_up_due(run: PayoutRun) -> bool:
+    """Whether the day's money changed since the run (cheap: the tallies, not the ledger)."""
+    return ledger_mark(run.event) != run.ledger_mark
 
 
 # --- Approving and paying -----------------------------------------------------------------------
@@ -350,21 +333,40 @@ def payouts_approve(
         )
         raise PayoutRefused(comparison)
     with transaction.atomic():
-        updated = PayoutRun.objects.filter(pk=run.pk, approved_at__isnull=True).update(
-            approved_at=now, approved_by=by
-        )
-        if updated:
-            audit(
-                A.APPROVED,
-                event=run.event,
-                run=run,
-                now=now,
-                actor=by,
-                message="agrees_demo" if comparison.not_compared else "agrees",
-                count=comparison.compared,
-                demo=comparison.not_compared,
+        # Under the day's row lock, as computing is: a run replaced or out of date is refused,
+        # and the touch below makes a computation that read before this approval start again.
+        Event.objects.select_for_update(no_key=True).filter(pk=run.event_id).first()
+        current = PayoutRun.objects.select_for_update().get(pk=run.pk)
+        if current.approved_at is not None:
+            return current
+        newer = PayoutRun.objects.filter(event_id=run.event_id, number__gt=run.number).first()
+        if newer is not None:
+            raise ValidationError(
+                _("Payout run %(n)s replaces this one: review and approve that one.")
+                % {"n": newer.number},
+                code="replaced",
             )
-            transaction.on_commit(lambda: _queue_send(run.pk), robust=True)
+        if follow_up_due(current):
+            raise ValidationError(
+                _(
+                    "Gifts, refunds or matched money changed since this run was computed: "
+                    "compute the follow-up payout, then approve it."
+                ),
+                code="out_of_date",
+            )
+        PayoutRun.objects.filter(pk=run.pk).update(approved_at=now, approved_by=by)
+        Event.objects.filter(pk=run.event_id).update(updated_at=now)
+        audit(
+            A.APPROVED,
+            event=run.event,
+            run=current,
+            now=now,
+            actor=by,
+            message="agrees_demo" if comparison.not_compared else "agrees",
+            count=comparison.compared,
+            demo=comparison.not_compared,
+        )
+        transaction.on_commit(lambda: _queue_send(run.pk), robust=True)
     return PayoutRun.objects.get(pk=run.pk)
 
 
@@ -379,7 +381,7 @@ def _claim(payout_id: int, *, now: dt.datetime) -> Payout | None:
     lease = dt.timedelta(seconds=settings.PAYOUT_CLAIM_SECONDS)
     with transaction.atomic():
         payout = (
-            Payout.objects.select_for_update(skip_locked=True)
+            Payout.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("run", "organization", "event")
             .filter(
                 Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
@@ -427,6 +429,13 @@ def payout_send(*, payout_id: int, now: dt.datetime) -> str:
     except stripe_api.TRANSIENT_ERRORS as error:
         Payout.objects.filter(pk=payout.pk, status=P.SENDING).update(error=str(error)[:300])
         return "retry"  # the claim expires and the beat's scan sends it again, same key
+    except stripe.IdempotencyError as error:  # the key was used with other parameters: a bug
+        Payout.objects.filter(pk=payout.pk, status=P.SENDING).update(error=str(error)[:300])
+        alert(
+            subject=f"Payout {payout.pk}: Stripe refused its idempotency key",
+            detail=f"{payout.idempotency_key}: {error}",
+        )
+        return "retry"
     except stripe.InvalidRequestError as error:  # Stripe refused it (balance, account)
         with transaction.atomic():
             Payout.objects.filter(pk=payout.pk, status=P.SENDING).update(
@@ -445,6 +454,13 @@ def payout_send(*, payout_id: int, now: dt.datetime) -> str:
                 detail=f"payout {payout.pk} ({payout.amount_cents}¢): {error}",
             )
         return "failed"
+    except stripe.StripeError as error:  # Stripe's own trouble, or our keys: sent again later
+        Payout.objects.filter(pk=payout.pk, status=P.SENDING).update(error=str(error)[:300])
+        alert(
+            subject=f"Payout {payout.pk} could not be sent to Stripe yet",
+            detail=f"{type(error).__name__}: {error} (it is sent again, with the same key)",
+        )
+        return "retry"
     with transaction.atomic():
         updated = Payout.objects.filter(pk=payout.pk, status=P.SENDING).update(
             status=P.PAID, stripe_transfer_id=transfer_id, paid_at=now, claimed_until=None, error=""
@@ -478,11 +494,18 @@ def payouts_scan(*, now: dt.datetime) -> dict[str, int]:
     """The beat's scan: compute the first run of days that closed by themselves, a follow-up of
     days whose ledger changed since their last run, and send transfers nobody is sending."""
     counts: dict[str, int] = defaultdict(int)
-    for event in Event.objects.filter(status=Event.Status.CLOSED).only("pk"):
+    for event in Event.objects.filter(status=Event.Status.CLOSED):
         last = PayoutRun.objects.filter(event=event).order_by("-number").first()
-        if last is None or follow_up_due(last):
+        if last is not None and not follow_up_due(last):
+            continue
+        try:
             run = payouts_compute(event_id=event.pk, now=now)
-            counts["runs"] += run is not None
+        except MoneyInvariantError as error:  # told, and the other days are still computed
+            alert(subject=f"Payouts of {event.slug} not computed: the books disagree",
+                  detail=str(error))  # fmt: skip
+            counts["refused"] += 1
+            continue
+        counts["runs"] += run is not None
     waiting = Payout.objects.filter(
         Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
         method=M.TRANSFER,
@@ -583,7 +606,9 @@ def payout_grant_paid(
         raise ValidationError(_("A grant cannot be paid in the future."), code="future")
     with transaction.atomic():
         current = (
-            Payout.objects.select_for_update().select_related("run", "event").get(pk=payout.pk)
+            Payout.objects.select_for_update(of=("self",))
+            .select_related("run", "event")
+            .get(pk=payout.pk)
         )
         if current.status == P.PAID:
             raise ValidationError(
@@ -630,7 +655,9 @@ def payout_note(
         raise ValidationError(_("Say what happened."), code="note")
     with transaction.atomic():
         current = (
-            Payout.objects.select_for_update().select_related("run", "event").get(pk=payout.pk)
+            Payout.objects.select_for_update(of=("self",))
+            .select_related("run", "event")
+            .get(pk=payout.pk)
         )
         if recovered:
             if current.status != P.OFFSET:

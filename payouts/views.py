@@ -33,7 +33,6 @@ from events.permissions import (
 from payouts import exports, selectors, services
 from payouts.forms import GrantPaidForm, PayoutNoteForm
 from payouts.models import Payout, PayoutRun
-from payouts.owed import owed_compute
 from volunteers.auth import signed_in_user
 from volunteers.models import BucketAssignment
 
@@ -156,6 +155,8 @@ def approve(request: HttpRequest, run: PayoutRun) -> HttpResponse:
         )
     except stripe_api.TRANSIENT_ERRORS:
         messages.error(request, _("Stripe could not be reached to check the ledger; try again."))
+    except ValidationError as error:
+        _refused(request, error)
     else:
         messages.success(request, _("Approved. Transfers are on their way; pay the grants."))
     return _to_payouts(run.event)
@@ -382,7 +383,7 @@ def connect_return(request: HttpRequest, organization: Organization, _event: Non
 def statement(request: HttpRequest, organization: Organization, event: Event) -> HttpResponse:
     """A partner's statement for a pledge day: the arithmetic of its payout, its payouts, and
     its share of each gift (100 a page; the CSV has them all)."""
-    owed = owed_compute(event)
+    owed = selectors.owed_cached(event)
     page = Paginator(
         exports.statement_queryset(event, organization).select_related("donation__corner"), 100
     ).get_page(request.GET.get("page"))

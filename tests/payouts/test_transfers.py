@@ -76,7 +76,9 @@ def test_an_approved_run_sends_one_transfer_per_connected_partner_with_its_key(
         payouts.payouts_approve(run=run, by=finance, now=NOW, compare=agrees)
     [sent] = fake_stripe.calls("post", "/v1/transfers")
     line = Payout.objects.get(pk=lines[first.pk].pk)
-    assert sent["headers"]["Idempotency-Key"] == f"payout-{event.pk}-{first.pk}-1"
+    assert sent["headers"]["Idempotency-Key"] == (
+        f"payout-{settings.PLEDGEDAY_INSTANCE}-{event.pk}-{first.pk}-1"
+    )
     assert sent["params"] == {
         "amount": str(line.amount_cents),
         "currency": "usd",
@@ -126,7 +128,9 @@ def test_a_retry_that_stripe_does_not_know_yet_uses_the_same_key(fake_stripe: Fa
     payouts._claim(line.pk, now=NOW)  # claimed, then the worker died before calling Stripe
     assert payouts.payouts_scan(now=NOW + dt.timedelta(seconds=121)) == {"paid": 1}
     posts = fake_stripe.calls("post", "/v1/transfers")
-    assert [p["headers"]["Idempotency-Key"] for p in posts] == [f"payout-{event.pk}-{first.pk}-1"]
+    assert [p["headers"]["Idempotency-Key"] for p in posts] == [
+        payouts.transfer_key(event_id=event.pk, organization_id=first.pk, run_number=1)
+    ]
     assert len(transfers.made) == 1
 
 
@@ -160,7 +164,9 @@ def test_a_transfer_stripe_refuses_is_failed_told_and_paid_by_a_follow_up(
     follow_up = payouts.payouts_compute(event_id=event.pk, now=NOW, by=UserFactory(), force=True)
     again = follow_up.payouts.get()
     assert (again.organization, again.amount_cents) == (first, line.amount_cents)
-    assert again.idempotency_key == f"payout-{event.pk}-{first.pk}-2"
+    assert again.idempotency_key == payouts.transfer_key(
+        event_id=event.pk, organization_id=first.pk, run_number=2
+    )
     with django_capture_on_commit_callbacks(execute=True):
         payouts.payouts_approve(run=follow_up, by=UserFactory(), now=NOW, compare=agrees)
     assert Payout.objects.get(pk=again.pk).status == P.PAID
