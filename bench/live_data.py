@@ -491,6 +491,23 @@ def step_close(args: argparse.Namespace) -> None:
         started = time.perf_counter()
         owed_compute(event)
         arithmetic.append(time.perf_counter() - started)
+    # A partner's statement as CSV (its share of every gift), for the partner with most rows.
+    from django.db.models import Count
+
+    from events.models import Organization
+    from payouts.exports import statement_rows
+
+    biggest = (
+        Allocation.objects.filter(event=event)
+        .values("organization_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    partner = Organization.objects.get(pk=biggest["organization_id"])
+    started = time.perf_counter()
+    written = sum(len(block) for block in statement_rows(event, partner))
+    statement_s = time.perf_counter() - started
     ledger = Allocation.objects.filter(event=event).aggregate(s=Sum("amount_cents"))["s"] or 0
     paid = Payout.objects.filter(run=run).aggregate(s=Sum("amount_cents"))["s"] or 0
     _say({
@@ -499,6 +516,9 @@ def step_close(args: argparse.Namespace) -> None:
         "first_run_s": round(first, 3),
         "again_median_s": round(statistics.median(again), 3),
         "arithmetic_median_s": round(statistics.median(arithmetic), 3),
+        "statement_rows": biggest["n"],
+        "statement_mb": round(written / 1e6, 1),
+        "statement_s": round(statement_s, 2),
         "net_raised_cents": run.net_raised_cents,
         "ledger_cents": ledger,
         "payouts_cents": paid,

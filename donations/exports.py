@@ -90,22 +90,22 @@ QUOTE = "'"
 BLOCK = 256 * 1024
 
 
-def _sql_text(column: str) -> str:
+def sql_text(column: str) -> str:
     return (
         f"CASE WHEN left({column}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
         f"THEN {QUOTE * 4} || {column} ELSE coalesce({column}, '') END"
     )
 
 
-def _sql_money(column: str) -> str:
+def sql_money(column: str) -> str:
     return f"(({column}) / 100.0)::numeric(20, 2)::text"
 
 
-def _sql_when(column: str) -> str:
+def sql_when(column: str) -> str:
     return f"""to_char({column}, 'YYYY-MM-DD"T"HH24:MI:SS.USTZH:TZM')"""
 
 
-def _copy(event: Event, select: str, params: list[Any]) -> Iterator[str]:
+def copy_rows(event: Event, select: str, params: list[Any]) -> Iterator[str]:
     """The rows of one SELECT as CSV blocks written by PostgreSQL, times in the day's zone."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('TimeZone', %s, true)", [event.timezone])
@@ -127,7 +127,7 @@ def _copy(event: Event, select: str, params: list[Any]) -> Iterator[str]:
         cursor.execute("SELECT set_config('TimeZone', %s, true)", [connection.timezone_name])
 
 
-def _copies() -> bool:
+def copies() -> bool:
     return connection.vendor == "postgresql"
 
 
@@ -141,8 +141,8 @@ GIFT_HEADER = [
 
 
 def gift_rows(event: Event) -> Iterator[list[Any] | str]:
-    if _copies():
-        return _copy(event, _gifts_sql(), [event.pk])
+    if copies():
+        return copy_rows(event, _gifts_sql(), [event.pk])
     return _gift_rows(event)
 
 
@@ -150,12 +150,12 @@ def _gifts_sql() -> str:
     d, o = Donation._meta.db_table, Organization._meta.db_table
     c, b = Corner._meta.db_table, Bucket._meta.db_table
     return f"""
-        SELECT d.id, {_sql_when("d.created_at")}, {_sql_when("d.succeeded_at")}, d.method,
-            d.status, d.currency, {_sql_money("d.amount_cents")}, {_sql_money("d.fee_cents")},
-            {_sql_money("d.amount_cents + d.fee_cents")}, {_sql_money("d.processor_fee_cents")},
-            {_sql_money("d.refunded_cents")}, {_sql_text("o.name")}, {_sql_text("c.name")},
-            {_sql_text("b.label")}, {_sql_text("d.check_number")}, {_sql_text("d.donor_name")},
-            {_sql_text("d.donor_email")}, CASE WHEN d.anonymous THEN 'yes' ELSE 'no' END,
+        SELECT d.id, {sql_when("d.created_at")}, {sql_when("d.succeeded_at")}, d.method,
+            d.status, d.currency, {sql_money("d.amount_cents")}, {sql_money("d.fee_cents")},
+            {sql_money("d.amount_cents + d.fee_cents")}, {sql_money("d.processor_fee_cents")},
+            {sql_money("d.refunded_cents")}, {sql_text("o.name")}, {sql_text("c.name")},
+            {sql_text("b.label")}, {sql_text("d.check_number")}, {sql_text("d.donor_name")},
+            {sql_text("d.donor_email")}, CASE WHEN d.anonymous THEN 'yes' ELSE 'no' END,
             d.receipt_status
         FROM {d} d
         LEFT JOIN {o} o ON o.id = d.designated_to_id
@@ -193,17 +193,17 @@ ALLOCATION_HEADER = [
 
 
 def allocation_rows(event: Event) -> Iterator[list[Any] | str]:
-    if _copies():
-        return _copy(event, _allocations_sql(), [event.pk])
+    if copies():
+        return copy_rows(event, _allocations_sql(), [event.pk])
     return _allocation_rows(event)
 
 
 def _allocations_sql() -> str:
     a, o = Allocation._meta.db_table, Organization._meta.db_table
     return f"""
-        SELECT a.id, {_sql_when("a.created_at")}, a.donation_id, a.entry_id, a.kind,
-            {_sql_text("o.name")}, CASE WHEN a.designated THEN 'yes' ELSE 'no' END,
-            {_sql_money("a.amount_cents")}
+        SELECT a.id, {sql_when("a.created_at")}, a.donation_id, a.entry_id, a.kind,
+            {sql_text("o.name")}, CASE WHEN a.designated THEN 'yes' ELSE 'no' END,
+            {sql_money("a.amount_cents")}
         FROM {a} a JOIN {o} o ON o.id = a.organization_id
         WHERE a.event_id = %s
         ORDER BY a.id
