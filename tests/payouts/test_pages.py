@@ -195,3 +195,19 @@ def test_a_statement_written_by_postgresql_has_the_cells_of_the_python_rows() ->
     _same_cells(copied, python, {0})
     assert not any("Hidden" in cell for row in copied for cell in row)
     assert any(row[4] == "'=cmd|' /C calc'!A0" for row in copied)
+
+
+def test_a_replaced_run_offers_no_approval() -> None:
+    event = published_event()
+    checks(event, 10_000)
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.CLOSED)
+    from payouts import services as payouts
+
+    first = payouts.payouts_compute(event_id=event.pk, now=NOW)
+    checks(event, 500)
+    second = payouts.payouts_compute(event_id=event.pk, now=NOW)
+    page = signed_in(role(event, Membership.Role.FINANCE)).get(f"/organize/{event.slug}/payouts/")
+    body = page.content.decode()
+    assert f"/organize/payout-runs/{second.pk}/approve/" in body
+    assert f"/organize/payout-runs/{first.pk}/approve/" not in body
+    assert "replaced by a later run" in body
