@@ -52,6 +52,23 @@ def _any(conditions: Iterable[Q]) -> Q:
     return combined
 
 
+def reminder_hours_validate(value: object) -> None:
+    """Up to four reminders, each a whole number of hours (1 to 168) before a shift."""
+    if not isinstance(value, list) or len(value) > 4:
+        raise ValidationError(_("Give up to 4 numbers of hours, like [24, 2]."))
+    for hours in value:
+        if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= 168:
+            raise ValidationError(
+                _("“%(hours)s” is not a number of hours from 1 to 168."), params={"hours": hours}
+            )
+    if len(set(value)) != len(value):
+        raise ValidationError(_("Each reminder needs its own number of hours."))
+
+
+def reminder_hours_default() -> list[int]:
+    return [24, 2]
+
+
 def timezone_validate(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
@@ -220,6 +237,21 @@ class Event(models.Model):
         max_length=40,
         blank=True,
         help_text=_("Shown to volunteers who can no longer cancel online."),
+    )
+    reminder_hours = models.JSONField(
+        _("shift reminders (hours before)"),
+        default=reminder_hours_default,
+        blank=True,
+        validators=[reminder_hours_validate],
+        help_text=_("Each confirmed volunteer is reminded this many hours before a shift."),
+    )
+    volunteer_notes = models.TextField(
+        _("what to bring and where to check in"),
+        blank=True,
+        help_text=_("In every shift reminder: the staging table, what to wear and bring."),
+    )
+    volunteer_notes_es = models.TextField(
+        _("what to bring and where to check in, in Spanish"), blank=True
     )
     waiver_text = models.TextField(_("volunteer waiver"), blank=True)
     waiver_version = models.PositiveIntegerField(

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "volunteers",
     "donations",
     "payouts",
+    "notices",
 ]
 
 MIDDLEWARE = [
@@ -195,6 +196,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "donations.tasks.payments_reconcile",
         "schedule": 900.0,
     },
+    # Shift reminders (and every notice) planned and sent: never a long countdown or ETA.
+    "notices-scan": {"task": "notices.tasks.notices_scan", "schedule": 60.0},
     # Payouts of days that closed by themselves or changed since; transfers nobody is sending.
     "payouts-scan": {"task": "payouts.tasks.payouts_scan", "schedule": 300.0},
     # Every tally recomputed from the ledger at 03:30 UTC (late evening in California).

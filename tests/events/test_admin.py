@@ -47,6 +47,7 @@ def change_form_data(event: Event, partners: list[tuple[int, int, int | None]]) 
         "card_fee_bp": 290,
         "card_fee_fixed_cents": 30,
         "fee_policy": event.fee_policy,
+        "reminder_hours": "[24, 2]",
         "grace_hours": 24,
         "maximum_gift_cents": event.maximum_gift_cents,
         "maximum_offline_cents": event.maximum_offline_cents,

@@ -1,0 +1,78 @@
+"""Notices by email, in the recipient's language, plain text with an HTML twin; the one module of
+this app that sends mail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from events.models import Corner
+from notices.models import Notice
+from volunteers.models import Signup
+
+
+def map_link(corner: Corner) -> str:
+    """OpenStreetMap at the corner's coordinates, else a search for its address and city."""
+    if corner.latitude is not None and corner.longitude is not None:
+        return (
+            f"https://www.openstreetmap.org/?mlat={corner.latitude}&mlon={corner.longitude}"
+            f"#map=18/{corner.latitude}/{corner.longitude}"
+        )
+    place = ", ".join(part for part in (corner.address, corner.name, corner.city) if part)
+    return "https://www.openstreetmap.org/search?" + urlencode({"query": place})
+
+
+def _reminder_context(notice: Notice, *, now: dt.datetime) -> dict[str, object]:
+    signup = notice.signup
+    assert signup is not None  # noqa: S101 (a reminder always has its sign-up)
+    shift = signup.shift
+    corner = shift.corner
+    event = corner.event
+    buddies = [
+        other.user.get_short_name()
+        for other in Signup.objects.filter(shift=shift, status=Signup.Status.CONFIRMED)
+        .exclude(pk=signup.pk)
+        .select_related("user")
+        .order_by("confirmed_at", "pk")
+    ]
+    hours = round((shift.starts_at - now).total_seconds() / 3600)
+    return {
+        "user": notice.user,
+        "signup": signup,
+        "shift": shift,
+        "corner": corner,
+        "event": event,
+        "starts": shift.starts_at.astimezone(event.tzinfo),
+        "ends": shift.ends_at.astimezone(event.tzinfo),
+        "tomorrow_or_later": hours >= 12,
+        "map_link": map_link(corner),
+        "buddies": buddies,
+        "my_shifts": settings.SITE_URL + reverse("volunteers:my_shifts"),
+    }
+
+
+def notice_email_send(*, notice: Notice, now: dt.datetime) -> tuple[str, str]:
+    """Render and send the notice; returns (address, language). OSError and SMTP errors from
+    the backend propagate to the caller, which decides about retrying."""
+    language = notice.user.preferred_language or settings.LANGUAGE_CODE
+    address = notice.user.email
+    with translation.override(language):
+        context = _reminder_context(notice, now=now)
+        subject = render_to_string("notices/email/reminder_subject.txt", context).strip()
+        text = render_to_string("notices/email/reminder.txt", context)
+        html = render_to_string("notices/email/reminder.html", context)
+    message = EmailMultiAlternatives(
+        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+        text,
+        settings.DEFAULT_FROM_EMAIL,
+        [address],
+    )
+    message.attach_alternative(html, "text/html")
+    message.send()
+    return address, language
