@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("volunteers.urls")),
     path("", include("donations.urls")),
     path("", include("payouts.urls")),
+    path("", include("notices.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

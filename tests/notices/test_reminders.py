@@ -205,3 +205,28 @@ def test_four_workers_sending_the_same_due_reminders_send_each_once() -> None:
     assert sorted(outcomes).count("sent") == 3
     assert len(mail.outbox) == 3
     assert len({m.to[0] for m in mail.outbox}) == 3
+
+
+def test_organizers_see_the_messages_sent_and_volunteers_cannot() -> None:
+    from django.test import Client
+
+    from events.models import Membership
+    from tests.factories import MembershipFactory
+
+    shift = shift_at(dt.datetime(2031, 5, 17, 9, 0, tzinfo=FRESNO))
+    ana = signed_up(shift, at=shift.starts_at - dt.timedelta(days=3), name="Ana García")
+    run_scan(shift.starts_at - dt.timedelta(hours=24))
+    event = shift.corner.event
+    organizer = Client()
+    organizer.force_login(MembershipFactory(event=event, role=Membership.Role.ORGANIZER).user)
+    page = organizer.get(f"/organize/{event.slug}/notices/").content.decode()
+    assert "Ana García" in page
+    assert "Shift reminder · Blackstone &amp; Shaw" in page
+    assert "Sent" in page
+    assert (
+        "Ana García"
+        not in organizer.get(f"/organize/{event.slug}/notices/?status=failed").content.decode()
+    )
+    helper = Client()
+    helper.force_login(ana.user)
+    assert helper.get(f"/organize/{event.slug}/notices/").status_code == 403
