@@ -14,6 +14,7 @@ from django.utils import translation
 
 from events.models import Corner
 from notices.models import Notice
+from volunteers.calendars import signups_calendar
 from volunteers.models import Signup
 
 
@@ -57,16 +58,42 @@ def _reminder_context(notice: Notice, *, now: dt.datetime) -> dict[str, object]:
     }
 
 
+TEMPLATES = {
+    Notice.Kind.REMINDER: "reminder",
+    Notice.Kind.CONFIRMED: "confirmed",
+    Notice.Kind.WAITLISTED: "waitlisted",
+}
+
+
+def _position(signup: Signup) -> int:
+    """Where the sign-up stands on its shift's waitlist (1 is next)."""
+    return (
+        Signup.objects.filter(
+            shift_id=signup.shift_id,
+            status=Signup.Status.WAITLISTED,
+            created_at__lte=signup.created_at,
+        )
+        .exclude(created_at=signup.created_at, pk__gt=signup.pk)
+        .count()
+    )
+
+
 def notice_email_send(*, notice: Notice, now: dt.datetime) -> tuple[str, str]:
     """Render and send the notice; returns (address, language). OSError and SMTP errors from
     the backend propagate to the caller, which decides about retrying."""
     language = notice.user.preferred_language or settings.LANGUAGE_CODE
     address = notice.user.email
+    name = TEMPLATES[Notice.Kind(notice.kind)]
     with translation.override(language):
         context = _reminder_context(notice, now=now)
-        subject = render_to_string("notices/email/reminder_subject.txt", context).strip()
-        text = render_to_string("notices/email/reminder.txt", context)
-        html = render_to_string("notices/email/reminder.html", context)
+        if notice.kind == Notice.Kind.WAITLISTED and notice.signup is not None:
+            context["position"] = _position(notice.signup)
+        subject = render_to_string(f"notices/email/{name}_subject.txt", context).strip()
+        text = render_to_string(f"notices/email/{name}.txt", context)
+        html = render_to_string(f"notices/email/{name}.html", context)
+        ics = None
+        if notice.kind == Notice.Kind.CONFIRMED and notice.signup is not None:
+            ics = signups_calendar([notice.signup], site_url=str(context["my_shifts"])).to_ical()
     message = EmailMultiAlternatives(
         settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
         text,
@@ -74,5 +101,7 @@ def notice_email_send(*, notice: Notice, now: dt.datetime) -> tuple[str, str]:
         [address],
     )
     message.attach_alternative(html, "text/html")
+    if ics is not None:
+        message.attach("shift.ics", ics, "text/calendar")
     message.send()
     return address, language

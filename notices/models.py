@@ -15,6 +15,8 @@ from events.models import Event
 class Notice(models.Model):
     class Kind(models.TextChoices):
         REMINDER = "reminder", _("Shift reminder")
+        CONFIRMED = "confirmed", _("Sign-up confirmed")
+        WAITLISTED = "waitlisted", _("Joined the waitlist")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")

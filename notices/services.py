@@ -21,7 +21,7 @@ import logging
 import smtplib
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
 
 from events.models import Event
 from notices import emails
@@ -91,6 +91,51 @@ def reminders_plan(*, now: dt.datetime) -> int:
     return len(rows)
 
 
+# Sign-ups made up to this long ago still get their confirmation (the beat was down, say).
+CONFIRMATION_WINDOW = dt.timedelta(days=1)
+
+
+def confirmations_plan(*, now: dt.datetime) -> int:
+    """A confirmation (with the shift as an .ics) for each sign-up confirmed in the last day,
+    and a note for each one that joined a waitlist, unless it has one already. A volunteer
+    promoted from the waitlist is told by the promotion email instead."""
+    since = now - CONFIRMATION_WINDOW
+    told = Notice.objects.filter(signup=OuterRef("pk"), kind=OuterRef("notice_kind"))
+    fresh = Signup.objects.filter(shift__starts_at__gt=now, created_at__gte=since).select_related(
+        "shift__corner"
+    )
+    confirmed = (
+        fresh.filter(status=Signup.Status.CONFIRMED, confirmed_at__lte=now)
+        .exclude(source=Signup.Source.PROMOTED)
+        .annotate(notice_kind=Value(Notice.Kind.CONFIRMED))
+        .filter(~Exists(told))
+    )
+    waitlisted = (
+        fresh.filter(status=Signup.Status.WAITLISTED, created_at__lte=now)
+        .annotate(notice_kind=Value(Notice.Kind.WAITLISTED))
+        .filter(~Exists(told))
+    )
+    rows = [
+        Notice(
+            user_id=signup.user_id,
+            event_id=signup.shift.corner.event_id,
+            kind=kind,
+            key=f"signup-{signup.pk}",
+            channel=Notice.Channel.EMAIL,
+            signup=signup,
+            due_at=signup.confirmed_at or signup.created_at,
+            created_at=now,
+        )
+        for kind, signups in (
+            (Notice.Kind.CONFIRMED, confirmed),
+            (Notice.Kind.WAITLISTED, waitlisted),
+        )
+        for signup in signups
+    ]
+    Notice.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
 def _hours(value: object) -> list[int]:
     if not isinstance(value, list):
         return []
@@ -118,6 +163,13 @@ def _claim(notice_id: int, *, now: dt.datetime) -> bool:
 def _still_wanted(notice: Notice, *, now: dt.datetime) -> str:
     """Why the notice is no longer wanted, or ""."""
     signup = notice.signup
+    wanted = {Notice.Kind.CONFIRMED: Signup.Status.CONFIRMED,
+              Notice.Kind.WAITLISTED: Signup.Status.WAITLISTED}  # fmt: skip
+    if notice.kind in wanted:
+        if signup is None or signup.status != wanted[notice.kind]:
+            return "the sign-up changed since"
+        if signup.shift.starts_at <= now:
+            return "the shift has started"
     if notice.kind == Notice.Kind.REMINDER:
         if signup is None or signup.status != Signup.Status.CONFIRMED:
             return "the sign-up is no longer confirmed"
