@@ -230,3 +230,31 @@ def test_organizers_see_the_messages_sent_and_volunteers_cannot() -> None:
     helper = Client()
     helper.force_login(ana.user)
     assert helper.get(f"/organize/{event.slug}/notices/").status_code == 403
+
+
+def test_the_beats_scan_on_a_travelled_clock_sends_each_reminder_at_its_moment() -> None:
+    """The beat's task itself (timezone.now(), Celery eager here), the clock travelled with
+    time-machine across the night the clocks go back in Fresno."""
+    import time_machine
+
+    shift = shift_at(dt.datetime(2031, 11, 2, 9, 0, tzinfo=FRESNO))
+    with time_machine.travel(dt.datetime(2031, 10, 25, 12, 0, tzinfo=FRESNO), tick=False):
+        signed_up(shift, at=timezone.now(), name="Ana García")
+        assert tasks.notices_scan() == 1  # the confirmation
+    moments = {
+        dt.datetime(2031, 11, 1, 9, 59, tzinfo=FRESNO): 0,  # PDT, a minute early
+        dt.datetime(2031, 11, 1, 10, 0, tzinfo=FRESNO): 1,  # 24 hours before 9 a.m. PST
+        dt.datetime(2031, 11, 1, 10, 1, tzinfo=FRESNO): 0,
+        dt.datetime(2031, 11, 2, 6, 59, tzinfo=FRESNO): 0,  # PST now
+        dt.datetime(2031, 11, 2, 7, 0, tzinfo=FRESNO): 1,  # 2 hours before
+        dt.datetime(2031, 11, 2, 9, 30, tzinfo=FRESNO): 0,  # started: nothing more
+    }
+    for moment, expected in moments.items():
+        with time_machine.travel(moment, tick=False):
+            assert tasks.notices_scan() == expected, moment
+    reminders = Notice.objects.filter(kind=Notice.Kind.REMINDER, status=Notice.Status.SENT)
+    assert sorted(reminders.values_list("sent_at", flat=True)) == [
+        dt.datetime(2031, 11, 1, 17, 0, tzinfo=dt.UTC),
+        dt.datetime(2031, 11, 2, 15, 0, tzinfo=dt.UTC),
+    ]
+    assert len(mail.outbox) == 3
