@@ -62,7 +62,33 @@ TEMPLATES = {
     Notice.Kind.REMINDER: "reminder",
     Notice.Kind.CONFIRMED: "confirmed",
     Notice.Kind.WAITLISTED: "waitlisted",
+    Notice.Kind.THANKS: "thanks",
 }
+
+
+def _thanks_context(notice: Notice) -> dict[str, object]:
+    """The corners the volunteer stood on, what each raised, and what the day raised (the
+    tallies: the same figures as the big screen)."""
+    from donations.models import Tally
+    from donations.selectors import event_tally, tallies_by_key
+
+    event = notice.event
+    corners = {
+        signup.shift.corner_id: signup.shift.corner
+        for signup in Signup.objects.filter(
+            user_id=notice.user_id, shift__corner__event=event, checked_in_at__isnull=False
+        ).select_related("shift__corner")
+    }
+    raised = tallies_by_key(event=event, scope=Tally.Scope.CORNER)
+    return {
+        "user": notice.user,
+        "event": event,
+        "corners": [
+            (corner, raised.get(str(pk), {}).get("raised_cents", 0))
+            for pk, corner in sorted(corners.items())
+        ],
+        "day_raised": event_tally(event=event)["raised_cents"],
+    }
 
 
 def _position(signup: Signup) -> int:
@@ -85,7 +111,11 @@ def notice_email_send(*, notice: Notice, now: dt.datetime) -> tuple[str, str]:
     address = notice.user.email
     name = TEMPLATES[Notice.Kind(notice.kind)]
     with translation.override(language):
-        context = _reminder_context(notice, now=now)
+        context = (
+            _thanks_context(notice)
+            if notice.kind == Notice.Kind.THANKS
+            else _reminder_context(notice, now=now)
+        )
         if notice.kind == Notice.Kind.WAITLISTED and notice.signup is not None:
             context["position"] = _position(notice.signup)
         subject = render_to_string(f"notices/email/{name}_subject.txt", context).strip()

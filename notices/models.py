@@ -17,6 +17,7 @@ class Notice(models.Model):
         REMINDER = "reminder", _("Shift reminder")
         CONFIRMED = "confirmed", _("Sign-up confirmed")
         WAITLISTED = "waitlisted", _("Joined the waitlist")
+        THANKS = "thanks", _("Thank-you after the day")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")

@@ -136,6 +136,45 @@ def confirmations_plan(*, now: dt.datetime) -> int:
     return len(rows)
 
 
+# A day closed up to this long ago still thanks its volunteers (the beat was down, say).
+THANKS_WINDOW = dt.timedelta(days=3)
+
+
+def thanks_plan(*, now: dt.datetime) -> int:
+    """A thank-you to each volunteer who checked in on a day that has closed (once the money is
+    counted, so the totals in it are the day's), once per person and day."""
+    rows = []
+    closed = Event.objects.filter(
+        status=Event.Status.CLOSED, closed_at__gte=now - THANKS_WINDOW, closed_at__lte=now
+    )
+    for event in closed:
+        told = Notice.objects.filter(event=event, kind=Notice.Kind.THANKS).values("user_id")
+        served = (
+            Signup.objects.filter(shift__corner__event=event, checked_in_at__isnull=False)
+            .exclude(user_id__in=told)
+            .order_by("user_id", "checked_in_at")
+        )
+        seen: set[int] = set()
+        for signup in served:
+            if signup.user_id in seen:
+                continue
+            seen.add(signup.user_id)
+            rows.append(
+                Notice(
+                    user_id=signup.user_id,
+                    event=event,
+                    kind=Notice.Kind.THANKS,
+                    key=f"event-{event.pk}",
+                    channel=Notice.Channel.EMAIL,
+                    signup=signup,
+                    due_at=event.closed_at or now,
+                    created_at=now,
+                )
+            )
+    Notice.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
 def _hours(value: object) -> list[int]:
     if not isinstance(value, list):
         return []
