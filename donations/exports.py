@@ -53,6 +53,11 @@ def when(moment: dt.datetime | None, event: Event) -> str:
     return timezone.localtime(moment, event.tzinfo).isoformat() if moment else ""
 
 
+def file_stamp(event: Event) -> str:
+    """The moment in a download's file name, in the day's zone: 20261123-1705."""
+    return timezone.localtime(timezone.now(), event.tzinfo).strftime("%Y%m%d-%H%M")
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value

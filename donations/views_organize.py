@@ -156,7 +156,7 @@ def export(request: HttpRequest, event: Event, what: str) -> StreamingHttpRespon
     """/organize/<slug>/export/<what>.csv: a CSV of the pledge day's gifts, allocations or
     volunteer roster (with hours served), streamed; for leads and the finance role."""
     header, rows = EXPORTS[what]
-    stamp = timezone.localtime(timezone.now(), event.tzinfo).strftime("%Y%m%d-%H%M")
+    stamp = exports.file_stamp(event)
     return exports.csv_response(
         f"{event.slug}-{what}-{stamp}.csv", header, rows(event, timezone.now())
     )

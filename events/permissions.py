@@ -146,6 +146,15 @@ def organization_roles(user: Person, organization: Organization) -> frozenset[st
     )
 
 
+def user_can_connect_stripe(user: Person, organization: Organization) -> bool:
+    """Superusers, and the organization's lead or finance role: its Stripe account."""
+    if not user.is_authenticated:
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    return not organization_roles(user, organization).isdisjoint(PARTNER_MONEY_ROLES)
+
+
 def user_is_partner_member(user: Person, organization: Organization, event: Event | None) -> bool:
     """Members of the organization (any role), superusers, and — for a pledge day's statement
     — that day's leads and finance role."""

@@ -22,11 +22,10 @@ from donations.models import CashCount
 from donations.views_organize import assignment_by_id
 from events.models import Event, Organization
 from events.permissions import (
-    PARTNER_MONEY_ROLES,
     event_by_slug,
-    organization_roles,
     organizer_view,
     partner_view,
+    user_can_connect_stripe,
     user_can_lead_event,
     user_can_manage_finances,
 )
@@ -94,7 +93,7 @@ def day(request: HttpRequest, event: Event) -> HttpResponse:
             "event": event,
             "day": selectors.day_payouts(event),
             "can_close": user_can_lead_event(request.user, event),
-            "grant_form": GrantPaidForm(initial={"paid_on": timezone.localdate()}),
+            "grant_methods": Payout.GrantMethod.choices,
             "connect_available": stripe_api.connect_available(),
         },
     )
@@ -226,15 +225,11 @@ def grant_report(request: HttpRequest, run: PayoutRun) -> HttpResponse:
     )
 
 
-def _stamp(event: Event) -> str:
-    return timezone.localtime(timezone.now(), event.tzinfo).strftime("%Y%m%d-%H%M")
-
-
 @organizer_view(user_can_manage_finances, load=run_by_id)
 @require_GET
 def grant_csv(request: HttpRequest, run: PayoutRun) -> StreamingHttpResponse:
     return csv_files.csv_response(
-        f"{run.event.slug}-grants-run{run.number}-{_stamp(run.event)}.csv",
+        f"{run.event.slug}-grants-run{run.number}-{csv_files.file_stamp(run.event)}.csv",
         exports.GRANT_HEADER,
         exports.grant_rows(run),
     )
@@ -244,7 +239,7 @@ def grant_csv(request: HttpRequest, run: PayoutRun) -> StreamingHttpResponse:
 @require_GET
 def payouts_csv(request: HttpRequest, event: Event) -> StreamingHttpResponse:
     return csv_files.csv_response(
-        f"{event.slug}-payouts-{_stamp(event)}.csv",
+        f"{event.slug}-payouts-{csv_files.file_stamp(event)}.csv",
         exports.PAYOUT_HEADER,
         exports.payout_rows(event),
     )
@@ -308,12 +303,6 @@ def late_count(request: HttpRequest, assignment: BucketAssignment) -> HttpRespon
 # --- A partner's own pages -------------------------------------------------------------------
 
 
-def _may_connect(request: HttpRequest, organization: Organization) -> bool:
-    if getattr(request.user, "is_superuser", False):
-        return True
-    return not organization_roles(request.user, organization).isdisjoint(PARTNER_MONEY_ROLES)
-
-
 @partner_view(load=organization_by_slug)
 @require_GET
 def organization_page(
@@ -325,7 +314,7 @@ def organization_page(
         {
             "organization": organization,
             "events": selectors.partner_events(organization),
-            "may_connect": _may_connect(request, organization),
+            "may_connect": user_can_connect_stripe(request.user, organization),
             "connect_available": stripe_api.connect_available(),
         },
     )
@@ -334,7 +323,7 @@ def organization_page(
 @partner_view(load=organization_by_slug)
 @require_POST
 def connect(request: HttpRequest, organization: Organization, _event: None) -> HttpResponse:
-    if not _may_connect(request, organization):
+    if not user_can_connect_stripe(request.user, organization):
         raise Http404
     back = request.build_absolute_uri(
         reverse("payouts:connect_return", kwargs={"organization_slug": organization.slug})
@@ -406,7 +395,7 @@ def statement_csv(
     request: HttpRequest, organization: Organization, event: Event
 ) -> StreamingHttpResponse:
     return csv_files.csv_response(
-        f"{event.slug}-{organization.slug}-statement-{_stamp(event)}.csv",
+        f"{event.slug}-{organization.slug}-statement-{csv_files.file_stamp(event)}.csv",
         exports.STATEMENT_HEADER,
         exports.statement_rows(event, organization),
     )
