@@ -20,6 +20,7 @@ import datetime as dt
 import logging
 import smtplib
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Value
 
@@ -31,9 +32,6 @@ from volunteers.models import Signup
 logger = logging.getLogger(__name__)
 N = Notice.Status
 
-# Longer than the task's hard time limit (120 s) plus EMAIL_TIMEOUT (20 s): a lease expires
-# only once its worker can no longer be sending.
-LEASE = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 6
 DUE_BATCH = 2000  # rows queued by one scan; the next scan takes the rest
 REMINDER_HOURS_MAX = 168  # events.models.reminder_hours_validate
@@ -190,12 +188,13 @@ def notices_due(*, now: dt.datetime, limit: int = DUE_BATCH) -> list[int]:
 
 
 def _claim(notice_id: int, *, now: dt.datetime) -> bool:
+    lease = dt.timedelta(seconds=settings.NOTICE_LEASE_SECONDS)  # see the settings
     return bool(
         Notice.objects.filter(
             Q(status=N.PENDING) | Q(status=N.SENDING, claimed_until__lt=now),
             pk=notice_id,
             due_at__lte=now,
-        ).update(status=N.SENDING, claimed_until=now + LEASE, attempts=F("attempts") + 1)
+        ).update(status=N.SENDING, claimed_until=now + lease, attempts=F("attempts") + 1)
     )
 
 

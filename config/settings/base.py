@@ -179,6 +179,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# How often the beat plans and queues due notices, and how long a worker's claim on one lasts
+# (longer than the task's hard time limit plus EMAIL_TIMEOUT: it expires only once its worker
+# can no longer be sending). Both are shortened only by tests that kill workers.
+NOTICES_SCAN_SECONDS = env.float("NOTICES_SCAN_SECONDS", default=60.0)
+NOTICE_LEASE_SECONDS = env.int("NOTICE_LEASE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
     "events-advance-status": {
         "task": "events.tasks.events_advance_status",
@@ -197,7 +202,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 900.0,
     },
     # Shift reminders (and every notice) planned and sent: never a long countdown or ETA.
-    "notices-scan": {"task": "notices.tasks.notices_scan", "schedule": 60.0},
+    "notices-scan": {"task": "notices.tasks.notices_scan", "schedule": NOTICES_SCAN_SECONDS},
     # Payouts of days that closed by themselves or changed since; transfers nobody is sending.
     "payouts-scan": {"task": "payouts.tasks.payouts_scan", "schedule": 300.0},
     # Every tally recomputed from the ledger at 03:30 UTC (late evening in California).

@@ -9,6 +9,7 @@ import smtplib
 import zoneinfo
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
@@ -156,7 +157,7 @@ def test_a_claim_held_by_a_worker_is_not_sent_again_until_it_expires() -> None:
     assert services.notice_send(notice_id=notice.pk, now=at_24 + dt.timedelta(minutes=1)) == (
         "not due"
     )
-    later = at_24 + services.LEASE + dt.timedelta(seconds=1)
+    later = at_24 + dt.timedelta(seconds=settings.NOTICE_LEASE_SECONDS + 1)
     assert services.notices_due(now=later) == [notice.pk]
     assert services.notice_send(notice_id=notice.pk, now=later) == "sent"
     assert len(mail.outbox) == 1
