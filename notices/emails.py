@@ -12,8 +12,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from events.models import Corner
+from events.models import Corner, Event
 from notices.models import Notice
+from notices.preferences import topic_of, unsubscribe_url
 from volunteers.calendars import signups_calendar
 from volunteers.models import Signup
 
@@ -29,7 +30,7 @@ def map_link(corner: Corner) -> str:
     return "https://www.openstreetmap.org/search?" + urlencode({"query": place})
 
 
-def _reminder_context(notice: Notice, *, now: dt.datetime) -> dict[str, object]:
+def _shift_context(notice: Notice, *, now: dt.datetime) -> dict[str, object]:
     signup = notice.signup
     assert signup is not None  # noqa: S101 (a reminder always has its sign-up)
     shift = signup.shift
@@ -43,7 +44,11 @@ def _reminder_context(notice: Notice, *, now: dt.datetime) -> dict[str, object]:
         .order_by("confirmed_at", "pk")
     ]
     hours = round((shift.starts_at - now).total_seconds() / 3600)
+    was = notice.detail.get("was") or {}
     return {
+        "was": was,
+        "was_starts": _instant(was.get("starts_at"), event),
+        "was_ends": _instant(was.get("ends_at"), event),
         "user": notice.user,
         "signup": signup,
         "shift": shift,
@@ -58,12 +63,10 @@ def _reminder_context(notice: Notice, *, now: dt.datetime) -> dict[str, object]:
     }
 
 
-TEMPLATES = {
-    Notice.Kind.REMINDER: "reminder",
-    Notice.Kind.CONFIRMED: "confirmed",
-    Notice.Kind.WAITLISTED: "waitlisted",
-    Notice.Kind.THANKS: "thanks",
-}
+def _instant(value: object, event: Event) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    return dt.datetime.fromisoformat(value).astimezone(event.tzinfo)
 
 
 def _thanks_context(notice: Notice) -> dict[str, object]:
@@ -91,7 +94,99 @@ def _thanks_context(notice: Notice) -> dict[str, object]:
     }
 
 
-def _position(signup: Signup) -> int:
+def _invite_context(notice: Notice) -> dict[str, object]:
+    event = notice.event
+    return {
+        "user": notice.user,
+        "event": event,
+        "starts": event.starts_at.astimezone(event.tzinfo),
+        "shifts_url": settings.SITE_URL + reverse("volunteers:shift_list", args=[event.slug]),
+    }
+
+
+def _organize_url(name: str, event: Event) -> str:
+    return settings.SITE_URL + reverse(name, args=[event.slug])
+
+
+def _understaffed_context(notice: Notice) -> dict[str, object]:
+    shift = notice.shift
+    assert shift is not None  # noqa: S101 (planned with its shift)
+    event = notice.event
+    return {
+        "user": notice.user,
+        "event": event,
+        "shift": shift,
+        "corner": shift.corner,
+        "starts": shift.starts_at.astimezone(event.tzinfo),
+        "ends": shift.ends_at.astimezone(event.tzinfo),
+        "shift_url": settings.SITE_URL
+        + reverse("volunteers:organize_shift", kwargs={"shift_id": shift.pk}),
+    }
+
+
+def _attention_context(notice: Notice) -> dict[str, object]:
+    from donations.selectors import event_attention
+
+    attention = event_attention(event=notice.event, voided_limit=0)
+    return {
+        "user": notice.user,
+        "event": notice.event,
+        "parked": len(attention.parked),
+        "failed_receipts": len(attention.failed_receipts),
+        "failed_refunds": len(attention.failed_refunds),
+        "attention_url": _organize_url("donations:attention", notice.event),
+    }
+
+
+def _summary_context(notice: Notice) -> dict[str, object]:
+    """The day in figures: the tallies (the same as the big screen), who stood on corners,
+    buckets still out, anything needing attention."""
+    from donations.selectors import event_attention_count, event_tally
+    from volunteers.models import BucketAssignment
+
+    event = notice.event
+    signups = Signup.objects.filter(shift__corner__event=event)
+    return {
+        "user": notice.user,
+        "event": event,
+        "tally": event_tally(event=event),
+        "checked_in": signups.filter(checked_in_at__isnull=False).values("user").distinct().count(),
+        "no_shows": signups.filter(status=Signup.Status.NO_SHOW).count(),
+        "buckets_out": BucketAssignment.objects.filter(
+            shift__corner__event=event, returned_at__isnull=True
+        ).count(),
+        "attention": event_attention_count(event=event),
+        "control_room_url": _organize_url("donations:control_room", event),
+        "payouts_url": _organize_url("payouts:day", event),
+    }
+
+
+def _message_context(notice: Notice) -> dict[str, object]:
+    broadcast = notice.broadcast
+    assert broadcast is not None  # noqa: S101 (a message has its broadcast)
+    spanish = notice.user.preferred_language == "es" and broadcast.body_es
+    return {
+        "user": notice.user,
+        "event": notice.event,
+        "broadcast": broadcast,
+        "subject": broadcast.subject_es if spanish else broadcast.subject,
+        "body": broadcast.body_es if spanish else broadcast.body,
+        "author": broadcast.author.get_full_name(),
+        "my_shifts": settings.SITE_URL + reverse("volunteers:my_shifts"),
+    }
+
+
+CONTEXTS = {
+    Notice.Kind.THANKS: _thanks_context,
+    Notice.Kind.INVITE: _invite_context,
+    Notice.Kind.UNDERSTAFFED: _understaffed_context,
+    Notice.Kind.ATTENTION: _attention_context,
+    Notice.Kind.SUMMARY: _summary_context,
+    Notice.Kind.MESSAGE: _message_context,
+}
+
+
+def position(signup: Signup) -> int:
     """Where the sign-up stands on its shift's waitlist (1 is next)."""
     return (
         Signup.objects.filter(
@@ -109,26 +204,36 @@ def notice_email_send(*, notice: Notice, now: dt.datetime) -> tuple[str, str]:
     the backend propagate to the caller, which decides about retrying."""
     language = notice.user.preferred_language or settings.LANGUAGE_CODE
     address = notice.user.email
-    name = TEMPLATES[Notice.Kind(notice.kind)]
+    name = Notice.Kind(notice.kind).value  # templates/notices/email/<kind>…
+    topic = topic_of(notice)
+    unsubscribe = unsubscribe_url(user_id=notice.user_id, topic=topic) if topic else ""
     with translation.override(language):
-        context = (
-            _thanks_context(notice)
-            if notice.kind == Notice.Kind.THANKS
-            else _reminder_context(notice, now=now)
-        )
+        build = CONTEXTS.get(Notice.Kind(notice.kind))
+        context = build(notice) if build else _shift_context(notice, now=now)
+        context["unsubscribe_url"] = unsubscribe
         if notice.kind == Notice.Kind.WAITLISTED and notice.signup is not None:
-            context["position"] = _position(notice.signup)
+            context["position"] = position(notice.signup)
         subject = render_to_string(f"notices/email/{name}_subject.txt", context).strip()
         text = render_to_string(f"notices/email/{name}.txt", context)
         html = render_to_string(f"notices/email/{name}.html", context)
         ics = None
         if notice.kind == Notice.Kind.CONFIRMED and notice.signup is not None:
             ics = signups_calendar([notice.signup], site_url=str(context["my_shifts"])).to_ical()
+    # A one-click unsubscribe (RFC 8058) for mail programs that offer it, besides the link.
+    headers = (
+        {
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+        if unsubscribe
+        else {}
+    )
     message = EmailMultiAlternatives(
         settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
         text,
         settings.DEFAULT_FROM_EMAIL,
         [address],
+        headers=headers,
     )
     message.attach_alternative(html, "text/html")
     if ics is not None:

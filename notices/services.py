@@ -17,24 +17,115 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import smtplib
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Value
 
 from events.models import Event
-from notices import emails
-from notices.models import Notice
+from notices import emails, organizers, preferences, texts
+from notices.models import Notice, TextConsent
 from volunteers.models import Signup
 
 logger = logging.getLogger(__name__)
 N = Notice.Status
 
 MAX_ATTEMPTS = 6
+RETRY_AFTER = dt.timedelta(minutes=1)
 DUE_BATCH = 2000  # rows queued by one scan; the next scan takes the rest
 REMINDER_HOURS_MAX = 168  # events.models.reminder_hours_validate
+
+
+# What goes by text too, to those who agreed: what a volunteer needs about a shift they hold.
+TEXT_KINDS = frozenset(
+    (
+        Notice.Kind.REMINDER,
+        Notice.Kind.CONFIRMED,
+        Notice.Kind.WAITLISTED,
+        Notice.Kind.PROMOTED,
+        Notice.Kind.CHANGED,
+        Notice.Kind.CANCELLED,
+    )
+)
+
+
+def _with_texts(rows: list[Notice], text_kinds: frozenset[str] = TEXT_KINDS) -> list[Notice]:
+    """The rows, and a text twin of each one of `text_kinds` for a person who agreed to texts
+    (when the site has a text provider)."""
+    if not settings.TEXTS_ENABLED:
+        return rows
+    texted = preferences.texted_users({row.user_id for row in rows if row.kind in text_kinds})
+    twins = [
+        Notice(
+            user_id=row.user_id,
+            event_id=row.event_id,
+            kind=row.kind,
+            key=row.key,
+            channel=Notice.Channel.SMS,
+            signup_id=row.signup_id,
+            shift_id=row.shift_id,
+            broadcast_id=row.broadcast_id,
+            detail=row.detail,
+            due_at=row.due_at,
+            created_at=row.created_at,
+        )
+        for row in rows
+        if row.kind in text_kinds and row.user_id in texted
+    ]
+    return rows + twins
+
+
+def _plan(rows: list[Notice], text_kinds: frozenset[str] = TEXT_KINDS) -> int:
+    """Insert the rows (and their text twins); a row already there stays as it is."""
+    rows = _with_texts(rows, text_kinds)
+    Notice.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return len(rows)
+
+
+def plan_and_queue(rows: list[Notice], *, text_kinds: frozenset[str] = TEXT_KINDS) -> list[int]:
+    """Plan rows due now and queue their sends when the caller's transaction commits (the next
+    minute's scan sends them if the broker cannot take them then). Returns the ids queued."""
+    _plan(rows, text_kinds)
+    keys = {(row.kind, row.key) for row in rows}
+    ids = list(
+        Notice.objects.filter(
+            key__in={key for _kind, key in keys},
+            kind__in={kind for kind, _key in keys},
+            user_id__in={row.user_id for row in rows},
+            status=N.PENDING,
+        ).values_list("pk", flat=True)
+    )
+    for notice_id in ids:
+        transaction.on_commit(functools.partial(_queue_send, notice_id), robust=True)
+    return ids
+
+
+def _queue_send(notice_id: int) -> None:
+    from notices.tasks import notice_send
+
+    notice_send.delay(notice_id)
+
+
+def signup_notice_plan(
+    *, signup: Signup, kind: str, now: dt.datetime, key: str = "", detail: dict | None = None
+) -> list[int]:
+    """A notice about one sign-up, due now, by email (and text), queued on commit."""
+    row = Notice(
+        user_id=signup.user_id,
+        event_id=signup.shift.corner.event_id,
+        kind=kind,
+        key=key or f"signup-{signup.pk}",
+        channel=Notice.Channel.EMAIL,
+        signup=signup,
+        detail=detail or {},
+        due_at=now,
+        created_at=now,
+    )
+    return plan_and_queue([row])
 
 
 def reminder_key(signup: Signup, hours: int) -> str:
@@ -69,10 +160,17 @@ def reminders_plan(*, now: dt.datetime) -> int:
     for signup in signups.iterator(chunk_size=2000):
         event = signup.shift.corner.event
         confirmed = signup.confirmed_at or signup.created_at
-        for hours in _hours(event.reminder_hours):
+        # Only the latest moment that has come: after a beat that was down, the 2-hour
+        # reminder goes, not the 24-hour one as well.
+        passed = [
+            hours
+            for hours in _hours(event.reminder_hours)
+            if signup.shift.starts_at - dt.timedelta(hours=hours) <= now
+        ]
+        for hours in [min(passed)] if passed else []:
             moment = signup.shift.starts_at - dt.timedelta(hours=hours)
-            if moment > now or confirmed > moment:
-                continue  # not yet; or confirmed after the moment (no stale reminder)
+            if confirmed > moment:
+                continue  # confirmed after the moment: no stale reminder
             rows.append(
                 Notice(
                     user_id=signup.user_id,
@@ -85,8 +183,7 @@ def reminders_plan(*, now: dt.datetime) -> int:
                     created_at=now,
                 )
             )
-    Notice.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    return len(rows)
+    return _plan(rows)
 
 
 # Sign-ups made up to this long ago still get their confirmation (the beat was down, say).
@@ -130,8 +227,7 @@ def confirmations_plan(*, now: dt.datetime) -> int:
         )
         for signup in signups
     ]
-    Notice.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+    return _plan(rows)
 
 
 # A day closed up to this long ago still thanks its volunteers (the beat was down, say).
@@ -169,8 +265,58 @@ def thanks_plan(*, now: dt.datetime) -> int:
                     created_at=now,
                 )
             )
-    Notice.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+    return _plan(rows)
+
+
+def invites_plan(*, now: dt.datetime) -> int:
+    """An invitation to each pledge day open for sign-ups, for the volunteers of earlier days
+    who asked to hear about future ones (on their profile) and have not signed up for it yet;
+    once per person and day."""
+    from notices.models import Subscription
+
+    rows = []
+    open_days = Event.objects.filter(
+        Q(signup_opens_at__isnull=True) | Q(signup_opens_at__lte=now),
+        Q(signup_closes_at__isnull=True) | Q(signup_closes_at__gt=now),
+        status__in=(Event.Status.PUBLISHED, Event.Status.LIVE),
+        starts_at__gt=now,
+    )
+    for event in open_days:
+        from volunteers.models import User
+
+        served_before = Signup.objects.filter(
+            user=OuterRef("pk"),
+            status=Signup.Status.CONFIRMED,
+            shift__corner__event__starts_at__lt=event.starts_at,
+        ).exclude(shift__corner__event=event)
+        on_this_day = Signup.objects.filter(user=OuterRef("pk"), shift__corner__event=event)
+        invited = Notice.objects.filter(user=OuterRef("pk"), kind=Notice.Kind.INVITE, event=event)
+        wanting = Subscription.objects.filter(
+            user=OuterRef("pk"), topic=Subscription.Topic.FUTURE_DAYS, subscribed=True
+        )
+        people = User.objects.filter(
+            Exists(wanting), Exists(served_before), ~Exists(on_this_day), ~Exists(invited),
+            is_active=True,
+        ).values_list("pk", flat=True)  # fmt: skip
+        rows += [
+            Notice(
+                user_id=user_id,
+                event=event,
+                kind=Notice.Kind.INVITE,
+                key=f"event-{event.pk}",
+                channel=Notice.Channel.EMAIL,
+                due_at=now,
+                created_at=now,
+            )
+            for user_id in people
+        ]
+    return _plan(rows)
+
+
+def organizer_notices_plan(*, now: dt.datetime) -> int:
+    """Understaffed shifts, gifts needing attention, summaries of days that ended (see
+    notices.organizers)."""
+    return _plan(organizers.organizer_notices_plan(now=now))
 
 
 def _hours(value: object) -> list[int]:
@@ -200,23 +346,69 @@ def _claim(notice_id: int, *, now: dt.datetime) -> bool:
 
 def _still_wanted(notice: Notice, *, now: dt.datetime) -> str:
     """Why the notice is no longer wanted, or ""."""
+    if notice.channel == Notice.Channel.SMS and preferences.text_consent(notice.user_id) is None:
+        return "texts turned off since"
+    topic = preferences.topic_of(notice)
+    if topic is not None and not preferences.subscribed(notice.user_id, topic):
+        return "unsubscribed"
+    if notice.kind == Notice.Kind.INVITE:
+        return _invite_unwanted(notice, now=now)
+    if notice.kind == Notice.Kind.UNDERSTAFFED:
+        return organizers.understaffed_unwanted(notice, now=now)
+    if notice.kind == Notice.Kind.ATTENTION:
+        if not organizers.attention_marks([notice.event_id]):
+            return "nothing needs attention any more"
+        return ""
+    if notice.kind in (Notice.Kind.SUMMARY, Notice.Kind.MESSAGE):
+        return ""
     signup = notice.signup
-    wanted = {Notice.Kind.CONFIRMED: Signup.Status.CONFIRMED,
-              Notice.Kind.WAITLISTED: Signup.Status.WAITLISTED}  # fmt: skip
-    if notice.kind in wanted:
-        if signup is None or signup.status != wanted[notice.kind]:
-            return "the sign-up changed since"
-        if signup.shift.starts_at <= now:
-            return "the shift has started"
-    if notice.kind == Notice.Kind.REMINDER:
-        if signup is None or signup.status != Signup.Status.CONFIRMED:
+    if notice.kind == Notice.Kind.THANKS or signup is None:
+        return ""
+    if signup.shift.starts_at <= now:
+        return "the shift has started"
+    status = signup.status
+    S = Signup.Status
+    if notice.kind in (Notice.Kind.CONFIRMED, Notice.Kind.PROMOTED, Notice.Kind.REMINDER):
+        if status != S.CONFIRMED:
             return "the sign-up is no longer confirmed"
-        if signup.shift.starts_at <= now:
-            return "the shift has started"
+    elif notice.kind == Notice.Kind.WAITLISTED and status != S.WAITLISTED:
+        return "the sign-up changed since"
+    elif notice.kind == Notice.Kind.CHANGED and status not in (S.CONFIRMED, S.WAITLISTED):
+        return "the sign-up is no longer active"
+    elif notice.kind == Notice.Kind.CANCELLED and status != S.CANCELLED:
+        return "the sign-up is active again"
+    if notice.kind == Notice.Kind.REMINDER:
         hours = int(notice.key.rsplit("-before-", 1)[1].rstrip("h"))
         if reminder_key(signup, hours) != notice.key:
             return "the shift moved to another time"
+        later = [h for h in _hours(notice.event.reminder_hours) if h < hours]
+        if any(signup.shift.starts_at - dt.timedelta(hours=h) <= now for h in later):
+            return "a later reminder replaces it"
+    if notice.kind == Notice.Kind.CHANGED and notice.detail.get("now") != shift_place(signup):
+        return "the shift changed again (a later notice says so)"
     return ""
+
+
+def _invite_unwanted(notice: Notice, *, now: dt.datetime) -> str:
+    event = notice.event
+    if event.status not in (Event.Status.PUBLISHED, Event.Status.LIVE) or event.starts_at <= now:
+        return "the pledge day is no longer open"
+    if event.signup_closes_at is not None and event.signup_closes_at <= now:
+        return "sign-up has closed"
+    if Signup.objects.filter(user_id=notice.user_id, shift__corner__event=event).exists():
+        return "already signed up"
+    return ""
+
+
+def shift_place(signup: Signup) -> dict[str, object]:
+    """Where and when a sign-up's shift is, as a changed-shift notice records it."""
+    shift = signup.shift
+    return {
+        "corner_id": shift.corner_id,
+        "corner": shift.corner.name,
+        "starts_at": shift.starts_at.astimezone(dt.UTC).isoformat(),
+        "ends_at": shift.ends_at.astimezone(dt.UTC).isoformat(),
+    }
 
 
 def _finish(notice_id: int, **fields: object) -> None:
@@ -235,13 +427,30 @@ def notice_send(*, notice_id: int, now: dt.datetime) -> str:
         _finish(notice_id, status=N.SKIPPED, error=reason)
         return "skipped"
     try:
-        address, language = emails.notice_email_send(notice=notice, now=now)
+        if notice.channel == Notice.Channel.SMS:
+            address, language = texts.notice_text_send(notice=notice, now=now)
+        else:
+            address, language = emails.notice_email_send(notice=notice, now=now)
     except smtplib.SMTPRecipientsRefused as refused:  # the address itself: never retried
         _finish(notice_id, status=N.FAILED, error=str(refused)[:300])
         return "failed"
-    except OSError as error:  # the mail server is down or slow: a later attempt
+    except texts.TextRefused as refused:  # the number itself: never retried
+        with transaction.atomic():
+            _finish(notice_id, status=N.FAILED, error=str(refused)[:300])
+            if refused.stopped:  # it replied STOP to the provider: no more texts to it
+                consent = preferences.text_consent(notice.user_id)
+                if consent is not None:
+                    preferences.text_consent_stop(
+                        phone=consent.phone, how=TextConsent.Ended.REFUSED, now=now
+                    )
+        return "failed"
+    except (OSError, SoftTimeLimitExceeded) as error:  # the server or provider is down or slow
         final = notice.attempts >= MAX_ATTEMPTS
-        _finish(notice_id, status=N.FAILED if final else N.PENDING, error=str(error)[:300])
+        if final:
+            _finish(notice_id, status=N.FAILED, error=str(error)[:300])
+        else:  # a later scan tries again, after 1, 2, 4, 8, 16 minutes
+            backoff = RETRY_AFTER * 2 ** (notice.attempts - 1)
+            _finish(notice_id, status=N.PENDING, due_at=now + backoff, error=str(error)[:300])
         if final:
             logger.error("notice %s not sent after %s attempts: %s", notice_id, MAX_ATTEMPTS, error)
         return "failed" if final else "retry"

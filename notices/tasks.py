@@ -19,11 +19,14 @@ def notice_send(notice_id: int) -> str:
 @shared_task(name="notices.tasks.notices_scan", ignore_result=True)
 def notices_scan() -> int:
     """Beat, every minute: new sign-ups' confirmations, reminders whose moment came and the
-    thank-yous of days that closed are planned; due rows are queued."""
+    thank-yous of days that closed and invitations to days that opened are planned; due rows
+    are queued."""
     now = timezone.now()
     services.confirmations_plan(now=now)
     services.reminders_plan(now=now)
     services.thanks_plan(now=now)
+    services.invites_plan(now=now)
+    services.organizer_notices_plan(now=now)
     due = services.notices_due(now=now)
     for notice_id in due:
         notice_send.delay(notice_id)

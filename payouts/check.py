@@ -89,7 +89,8 @@ def _gifts(event: Event) -> dict[int, _Gift]:
     fees_known_here = not stripe_api.is_local()
     return {
         pk: _Gift(intent_id or "", amount + fee, currency, refunded, status, bool(dispute),
-                  fees_known_here and estimated and bool(charge) and paid_at >= asking_since)
+                  fees_known_here and estimated and bool(charge) and paid_at is not None
+                  and paid_at >= asking_since)
         for (pk, intent_id, amount, fee, currency, refunded, status, dispute, estimated, charge,
              paid_at) in rows
     }  # fmt: skip

@@ -104,7 +104,7 @@ def _gross_and_fees(event: Event) -> tuple[dict[int | None, int], dict[int | Non
     """Per designated partner (None: not designated), the gifts before fees and the ledger's
     nets of them; and the ledger's reversals (refunds, lost disputes, voids) in all."""
     paid = Donation.objects.filter(event=event, succeeded_at__isnull=False).order_by()
-    gross = {
+    gross: dict[int | None, int] = {
         row["designated_to_id"]: row["total"]
         for row in paid.values("designated_to_id").annotate(
             total=Sum(F("amount_cents") + F("fee_cents"))

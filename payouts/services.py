@@ -52,7 +52,7 @@ def audit(
     *,
     event: Event | None,
     now: dt.datetime,
-    actor: object = None,
+    actor: User | None = None,
     run: PayoutRun | None = None,
     payout: Payout | None = None,
     organization: Organization | None = None,
@@ -81,7 +81,7 @@ def audit(
 # --- Closing -----------------------------------------------------------------------------------
 
 
-def event_close(*, event: Event, by: object, now: dt.datetime) -> Event:
+def event_close(*, event: Event, by: User | None, now: dt.datetime) -> Event:
     """A lead closes the pledge day now: no more gifts, cash counts final; payouts computed."""
     with transaction.atomic():
         current = Event.objects.select_for_update().get(pk=event.pk)
@@ -166,7 +166,9 @@ def _method(organization: Organization, amount_cents: int) -> tuple[str, str]:
     return M.GRANT, P.PENDING
 
 
-def _compute_once(event_id: int, *, by: object, now: dt.datetime, force: bool) -> PayoutRun | None:
+def _compute_once(
+    event_id: int, *, by: User | None, now: dt.datetime, force: bool
+) -> PayoutRun | None:
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         _repeatable_read(outermost=outermost)
@@ -209,7 +211,7 @@ def _run_write(
     *,
     mark: dict[str, object],
     previous: PayoutRun | None,
-    by: object,
+    by: User | None,
     now: dt.datetime,
 ) -> PayoutRun:
     run = PayoutRun.objects.create(
@@ -273,7 +275,7 @@ def _run_write(
 
 
 def payouts_compute(
-    *, event_id: int, now: dt.datetime, by: object = None, force: bool = False
+    *, event_id: int, now: dt.datetime, by: User | None = None, force: bool = False
 ) -> PayoutRun | None:
     """Compute the day's payouts; returns the new run, or None when nothing changed.
 
@@ -306,7 +308,7 @@ class PayoutRefused(Exception):
 def payouts_approve(
     *,
     run: PayoutRun,
-    by: object,
+    by: User | None,
     now: dt.datetime,
     compare: Callable[[Event], Comparison] = ledger_stripe_compare,
 ) -> PayoutRun:
@@ -588,7 +590,7 @@ def cash_count_late(
 def payout_grant_paid(
     *,
     payout: Payout,
-    by: object,
+    by: User | None,
     paid_on: dt.date,
     method: str,
     reference: str,
@@ -644,7 +646,7 @@ def payout_grant_paid(
 
 
 def payout_note(
-    *, payout: Payout, by: object, note: str, recovered: bool, now: dt.datetime
+    *, payout: Payout, by: User | None, note: str, recovered: bool, now: dt.datetime
 ) -> None:
     """A correction of a paid payout (a new entry: the payout itself never changes), or money
     a partner gave back on a negative line (it then counts as settled)."""
@@ -678,7 +680,7 @@ def payout_note(
 
 
 def organization_connect_start(
-    *, organization: Organization, by: object, email: str, refresh_url: str, return_url: str,
+    *, organization: Organization, by: User | None, email: str, refresh_url: str, return_url: str,
     now: dt.datetime,
 ) -> str:  # fmt: skip
     """The address of Stripe's hosted onboarding for the partner (its account made first)."""

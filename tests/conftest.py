@@ -31,6 +31,14 @@ def _services_required_by_markers(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _empty_sms_outbox() -> None:
+    """django-sms's memory backend keeps one outbox for the process: each test starts empty."""
+    import sms
+
+    sms.outbox = []  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """Rate-limit counters and cached fragments must not leak from one test into the next."""
     from django.core.cache import caches

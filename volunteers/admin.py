@@ -139,7 +139,7 @@ FIELD_OF_REFUSAL = {
     "below_confirmed": "capacity",
     "minimum": "min_volunteers",
     "other_event": "corner",
-    "has_volunteers": None,
+    "checked_in": None,
     "duplicate": "starts_at",
 }
 

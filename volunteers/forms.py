@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Bucket, Corner, Event
+from notices.preferences import FUTURE_DAYS_WORDING, TEXT_CONSENT_WORDING, phone_e164
 from volunteers.models import LANGUAGES_SPOKEN, AgeBand, User
 
 
@@ -65,8 +67,23 @@ class ProfileForm(forms.Form):
         ),
     )
 
+    # What the volunteer agrees to hear: asked here, recorded by notices.preferences (the texts
+    # box's label is the consent's wording, recorded word for word with the answer).
+    texts = forms.BooleanField(label=TEXT_CONSENT_WORDING, required=False)
+    future_days = forms.BooleanField(label=FUTURE_DAYS_WORDING, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not settings.TEXTS_ENABLED:
+            del self.fields["texts"]  # this site has no text provider
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if data.get("texts") and data.get("phone"):
+            try:
+                phone_e164(data["phone"])
+            except forms.ValidationError as error:
+                self.add_error("phone", error)
         if data.get("age_band") == AgeBand.ADULT:
             data["guardian_name"] = data["guardian_contact"] = ""
             data["guardian_consent_on"] = None

@@ -14,7 +14,6 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -23,7 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from events.models import Bucket, Corner, Event, Shift
-from volunteers import emails
+from notices import services as notices
+from notices.models import Notice
 from volunteers.models import (
     ACTIVE_AUTO_ASSIGN_STATUSES,
     ACTIVE_SIGNUP_STATUSES,
@@ -281,10 +281,7 @@ def _promote_next(*, shift: Shift, now: dt.datetime) -> Signup | None:
     waiting.status, waiting.confirmed_at = Signup.Status.CONFIRMED, now
     waiting.source = Signup.Source.PROMOTED
     waiting.save(update_fields=["status", "confirmed_at", "source"])
-    from volunteers.tasks import signup_promoted_notify
-
-    signup_id = waiting.pk
-    transaction.on_commit(lambda: signup_promoted_notify.delay(signup_id))
+    notices.signup_notice_plan(signup=waiting, kind=Notice.Kind.PROMOTED, now=now)
     return waiting
 
 
@@ -344,18 +341,13 @@ def shift_changes_validate(
                 _("A shift can move only to another corner of the same pledge day."),
                 code="other_event",
             )
-        signed_up = Signup.objects.filter(shift=shift, status__in=ACTIVE_SIGNUP_STATUSES).count()
-        if moved and signed_up:
+        if moved and Signup.objects.filter(shift=shift, checked_in_at__isnull=False).exists():
             raise ValidationError(
-                ngettext(
-                    "%(count)s volunteer is signed up for this shift, so its corner and times "
-                    "cannot change. Create another shift instead.",
-                    "%(count)s volunteers are signed up for this shift, so its corner and times "
-                    "cannot change. Create another shift instead.",
-                    signed_up,
-                )
-                % {"count": signed_up},
-                code="has_volunteers",
+                _(
+                    "Volunteers have already checked in for this shift, so its corner and times "
+                    "cannot change."
+                ),
+                code="checked_in",
             )
         if not moved:
             return
@@ -414,9 +406,14 @@ def shift_update(
     starts_at: dt.datetime | None = None,
     ends_at: dt.datetime | None = None,
 ) -> tuple[Shift, list[Signup]]:
-    """Change a shift's capacity and buddy minimum (and, while nobody is signed up, its corner
-    and times). Never writes the confirmed count: under the shift's lock the capacity may not
-    fall below it, and places a raise frees go to the waitlist in order, each person emailed.
+    """Change a shift's capacity and buddy minimum, and its corner and times until someone
+    checks in. Never writes the confirmed count: under the shift's lock the capacity may not
+    fall below it, and places a raise frees go to the waitlist in order, each person told.
+
+    A move keeps everyone's place, unless it would overlap another shift of a volunteer or make
+    too long a stretch (refused, naming them); each one is told what changed. (The volunteers'
+    other shifts are read without their locks, which come before the shift's: a sign-up of
+    theirs made at that very moment is not seen.)
 
     Returns the shift as saved and the sign-ups promoted from the waitlist.
     """
@@ -432,6 +429,15 @@ def shift_update(
         capacity=capacity,
         min_volunteers=min_volunteers,
     )
+    moved = (corner.pk, starts_at, ends_at) != (locked.corner_id, locked.starts_at, locked.ends_at)
+    affected = list(
+        Signup.objects.filter(shift=locked, status__in=ACTIVE_SIGNUP_STATUSES).select_related(
+            "user", "shift__corner"
+        )
+    )
+    was = {signup.pk: notices.shift_place(signup) for signup in affected} if moved else {}
+    if moved:
+        _move_check(affected, corner=corner, starts_at=starts_at, ends_at=ends_at)
     Shift.objects.filter(pk=locked.pk).update(
         corner=corner,
         starts_at=starts_at,
@@ -441,9 +447,37 @@ def shift_update(
     )
     locked.corner, locked.starts_at, locked.ends_at = corner, starts_at, ends_at
     locked.capacity, locked.min_volunteers = capacity, min_volunteers
+    for signup in affected if moved else []:
+        signup.shift = locked
+        notices.signup_notice_plan(
+            signup=signup,
+            kind=Notice.Kind.CHANGED,
+            key=f"signup-{signup.pk}-changed-{now.astimezone(dt.UTC):%Y%m%d%H%M%S%f}",
+            detail={"was": was[signup.pk], "now": notices.shift_place(signup)},
+            now=now,
+        )
     promoted = _promote_while_room(shift=locked, now=now)
     locked.refresh_from_db(fields=["confirmed_count"])
     return locked, promoted
+
+
+def _move_check(
+    signups: list[Signup], *, corner: Corner, starts_at: dt.datetime, ends_at: dt.datetime
+) -> None:
+    """Refuse a move that would overlap another shift of one of its volunteers, or make too
+    long a stretch for them, naming who and why."""
+    for signup in signups:
+        moved = Shift(
+            pk=signup.shift_id, corner=corner, starts_at=starts_at, ends_at=ends_at, capacity=1
+        )
+        try:
+            _schedule_check(user=signup.user, shift=moved, event=corner.event)
+        except ValidationError as refused:
+            raise ValidationError(
+                _("%(name)s cannot take the new time: %(reason)s")
+                % {"name": signup.user.get_full_name(), "reason": " ".join(refused.messages)},
+                code="volunteer_" + str(refused.code),
+            ) from refused
 
 
 @transaction.atomic
@@ -497,25 +531,25 @@ def signup_cancel(
     if was_confirmed:
         Shift.objects.filter(pk=shift.pk).update(confirmed_count=F("confirmed_count") - 1)
         promoted = _promote_next(shift=shift, now=now)
+    if by_organizer:
+        notices.signup_notice_plan(signup=signup, kind=Notice.Kind.CANCELLED, now=now)
     return signup, promoted
 
 
 def signup_promoted_notify(*, signup_id: int, now: dt.datetime) -> bool:
-    """Email the volunteer moved up from the waitlist, once (SignupNotice is unique per kind)."""
+    """A promotion queued by an earlier release (before promotions were notices): its notice,
+    unless the old way sent it already. Returns whether one was planned."""
     signup = (
-        Signup.objects.select_related("user", "shift__corner__event")
+        Signup.objects.select_related("shift__corner")
         .filter(pk=signup_id, status=Signup.Status.CONFIRMED)
         .first()
     )
-    if signup is None:
+    if signup is None or SignupNotice.objects.filter(signup=signup).exists():
         return False
-    try:
-        with transaction.atomic():
-            SignupNotice.objects.create(signup=signup, kind=SignupNotice.Kind.PROMOTED, sent_at=now)
-            emails.promotion_email_send(signup=signup, site_url=settings.SITE_URL)
-    except IntegrityError:  # already sent
+    if Notice.objects.filter(signup=signup, kind=Notice.Kind.PROMOTED).exists():
         return False
-    return True
+    with transaction.atomic():
+        return bool(notices.signup_notice_plan(signup=signup, kind=Notice.Kind.PROMOTED, now=now))
 
 
 def waitlist_position(signup: Signup) -> int | None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from events import selectors as event_selectors
 from events.models import Event, Shift
+from notices import preferences
+from notices.models import Subscription
 from volunteers import calendars, selectors, services
 from volunteers.auth import signed_in_user
 from volunteers.forms import PoolForm, ProfileForm
@@ -55,17 +59,33 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ProfileForm(request.POST)
         if form.is_valid():
+            fields = dict(form.cleaned_data)
+            texts, future_days = fields.pop("texts", False), fields.pop("future_days")
             try:
-                services.profile_save(user=user, **form.cleaned_data)
+                with transaction.atomic():
+                    services.profile_save(user=user, **fields)
+                    preferences.contact_preferences_save(
+                        user=user,
+                        phone=fields["phone"],
+                        texts=texts,
+                        future_days=future_days,
+                        language=translation.get_language() or settings.LANGUAGE_CODE,
+                        now=timezone.now(),
+                    )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
                 messages.success(request, _("Your volunteer profile is saved."))
                 return redirect(_safe_next(request, reverse("volunteers:my_shifts")))
     else:
-        initial = {"name": user.name, "preferred_language": user.preferred_language}
+        initial: dict[str, object] = {
+            "name": user.name,
+            "preferred_language": user.preferred_language,
+        }
         if profile:
             initial.update({field: getattr(profile, field) for field in services.PROFILE_FIELDS})
+        initial["texts"] = preferences.text_consent(user.pk) is not None
+        initial["future_days"] = preferences.subscribed(user.pk, Subscription.Topic.FUTURE_DAYS)
         form = ProfileForm(initial=initial)
     return render(
         request,

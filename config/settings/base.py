@@ -167,6 +167,19 @@ EMAIL_SUBJECT_PREFIX = "[Pledgeday] "  # mail to the admins (alerts)
 # gift rates) and, in production, unhandled errors: ADMIN_EMAILS=ops@example.org,ana@example.org
 ADMINS = [("Pledgeday operators", address) for address in env.list("ADMIN_EMAILS", default=[])]
 
+# --- Text messages (django-sms) -------------------------------------------------------------------
+
+# Texts go out only when a backend is set: sms.backends.twilio.SmsBackend in production (with
+# TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and SMS_FROM, the sending number); the demo writes them
+# to var/sms/. Without one, the profile offers no texts and none are planned.
+SMS_BACKEND = env.str("SMS_BACKEND", default="")
+SMS_FROM = env.str("SMS_FROM", default="")
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TEXTS_ENABLED = bool(SMS_BACKEND)
+# Numbers typed without a country code are read as numbers of this region.
+PHONE_REGION = env.str("PHONE_REGION", default="US")
+
 # --- Celery (JSON only, time limits, tasks queued on commit) -----------------------------------
 
 CELERY_BROKER_URL = REDIS_URL or f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"

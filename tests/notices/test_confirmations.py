@@ -65,7 +65,10 @@ def test_a_place_cancelled_before_its_confirmation_went_gets_none_and_promotion_
     outcomes = run_scan(at + dt.timedelta(seconds=2))
     # The cancelled one's confirmation, and the waitlist note of the one promoted meanwhile.
     assert outcomes.count("skipped") == 2
-    assert outcomes.count("sent") == shift.capacity - 1
+    # The others' confirmations, and the promotion.
+    assert outcomes.count("sent") == shift.capacity
     assert not Notice.objects.filter(user=waiting.user, kind=Notice.Kind.CONFIRMED).exists()
-    # The promoted volunteer is told by the promotion email, not by a second confirmation.
+    promotion = Notice.objects.get(user=waiting.user, kind=Notice.Kind.PROMOTED)
+    assert promotion.status == Notice.Status.SENT
+    # The promoted volunteer is told by the promotion, not by a second confirmation.
     assert run_scan(at + dt.timedelta(minutes=5)) == []

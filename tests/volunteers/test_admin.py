@@ -3,6 +3,7 @@ confirmed count, and it promotes the waitlist like the pages. Rows the site owns
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events.models import Corner, Shift
+from notices.models import Notice
 from tests.factories import (
     BucketFactory,
     CornerFactory,
@@ -162,8 +164,25 @@ def test_a_shift_ending_before_it_starts_is_a_form_error(
     assert Shift.objects.count() == 1
 
 
-def test_moving_a_shift_with_volunteers_is_a_form_error(admin_client: Client, shift: Shift) -> None:
-    signed_up(volunteer(), shift)
+def test_moving_a_shift_with_volunteers_keeps_them_and_tells_them(
+    admin_client: Client, shift: Shift
+) -> None:
+    person = volunteer()
+    signed_up(person, shift)
+    data = shift_form(shift, starts_at_1="08:00:00", ends_at_1="11:00:00")
+    response = admin_client.post(change_url(shift), data)
+    assert response.status_code == 302
+    shift.refresh_from_db()
+    assert shift.starts_at == at(8)
+    notice = Notice.objects.get(user=person, kind=Notice.Kind.CHANGED)
+    assert notice.detail["was"]["starts_at"] == at(7).astimezone(dt.UTC).isoformat()
+
+
+def test_moving_a_shift_someone_checked_in_for_is_a_form_error(
+    admin_client: Client, shift: Shift
+) -> None:
+    signup = signed_up(volunteer(), shift)
+    Signup.objects.filter(pk=signup.pk).update(checked_in_at=at(6))
     data = shift_form(shift, starts_at_1="08:00:00", ends_at_1="11:00:00")
     response = admin_client.post(change_url(shift), data)
     assert response.status_code == 200

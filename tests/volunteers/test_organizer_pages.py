@@ -288,11 +288,12 @@ def test_an_organizer_can_cancel_a_sign_up(client: Client, shift: Shift) -> None
     assert confirmed_count(shift) == 0
 
 
-def test_an_organizer_cancel_promotes_the_first_waitlisted_volunteer_who_is_emailed(
+def test_an_organizer_cancel_promotes_the_first_waitlisted_volunteer_both_are_told(
     client: Client, event: Event, django_capture_on_commit_callbacks
 ) -> None:
     full = ShiftFactory(corner=CornerFactory(event=event), capacity=1, min_volunteers=1)
-    signup = signed_up(volunteer(), full)
+    cancelled_user = volunteer()
+    signup = signed_up(cancelled_user, full)
     waiting_user = volunteer()
     waiting = signed_up(waiting_user, full)
     client.force_login(organizer_of(event))
@@ -301,7 +302,10 @@ def test_an_organizer_cancel_promotes_the_first_waitlisted_volunteer_who_is_emai
     waiting.refresh_from_db()
     assert waiting.status == Signup.Status.CONFIRMED
     assert confirmed_count(full) == 1
-    assert [message.to for message in mail.outbox] == [[waiting_user.email]]
+    told = {message.to[0]: message.subject for message in mail.outbox}
+    assert len(mail.outbox) == 2
+    assert "was cancelled" in told[cancelled_user.email]
+    assert "A place opened" in told[waiting_user.email]
 
 
 def test_cancelling_a_volunteer_already_checked_in_is_answered_with_a_page(

@@ -122,12 +122,24 @@ def test_a_raise_after_the_shift_started_promotes_nobody(full_shift: Shift) -> N
     assert statuses(waiting) == ["waitlisted"] * 3
 
 
-def test_the_times_of_a_shift_with_volunteers_cannot_change(full_shift: Shift) -> None:
+def test_the_times_of_a_shift_someone_checked_in_for_cannot_change(full_shift: Shift) -> None:
+    Signup.objects.filter(shift=full_shift, status=Signup.Status.CONFIRMED).update(
+        checked_in_at=at(6)
+    )
     with pytest.raises(ValidationError) as refused:
         update(full_shift, starts_at=at(8), ends_at=at(11))
-    assert refused.value.code == "has_volunteers"
+    assert refused.value.code == "checked_in"
     full_shift.refresh_from_db()
     assert full_shift.starts_at == at(7)
+
+
+def test_the_times_of_a_shift_with_volunteers_change_and_their_places_stay(
+    full_shift: Shift,
+) -> None:
+    before = statuses(list(Signup.objects.filter(shift=full_shift).order_by("pk")))
+    moved, _promoted = update(full_shift, starts_at=at(8), ends_at=at(11))
+    assert (moved.starts_at, moved.confirmed_count) == (at(8), confirmed_count(full_shift))
+    assert statuses(list(Signup.objects.filter(shift=full_shift).order_by("pk"))) == before
 
 
 def test_the_times_of_an_empty_shift_can_change() -> None:

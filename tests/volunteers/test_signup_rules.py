@@ -234,24 +234,28 @@ def test_a_volunteer_can_sign_up_again_after_cancelling() -> None:
     assert sign_up(person, shift).status == Signup.Status.CONFIRMED
 
 
-def test_promotion_emails_the_promoted_volunteer_once_in_their_language(
-    django_capture_on_commit_callbacks, mailoutbox
-) -> None:
+def test_promotion_emails_the_promoted_volunteer_once_in_their_language(mailoutbox) -> None:
+    from notices import services as notices
+
     shift = open_shift(capacity=1, min_volunteers=1)
     holder = sign_up(volunteer(), shift)
     waiting_person = volunteer()
     waiting_person.preferred_language = "es"
     waiting_person.save()
     waiting = sign_up(waiting_person, shift)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.signup_cancel(signup=holder, now=now_before(shift))
+    now = now_before(shift)
+    services.signup_cancel(signup=holder, now=now)
+    assert [notices.notice_send(notice_id=pk, now=now) for pk in notices.notices_due(now=now)] == [
+        "sent"
+    ]
     assert [m.to for m in mailoutbox] == [[waiting_person.email]]
-    assert "Tienes un lugar en" in mailoutbox[0].subject
+    assert "Se abrió un lugar: está en" in mailoutbox[0].subject
     assert "&amp;" not in mailoutbox[0].subject + mailoutbox[0].body
 
     from volunteers.tasks import signup_promoted_notify
 
     assert signup_promoted_notify(waiting.pk) is False  # a retry sends nothing more
+    assert notices.notices_due(now=now) == []
     assert len(mailoutbox) == 1
 
 

@@ -1,0 +1,174 @@
+"""Notices by text message (django-sms's interchangeable backends: files in the demo, memory in
+the tests, Twilio in production), in the volunteer's language, each one SMS segment long.
+
+A segment is 160 characters of the GSM 03.38 alphabet; a single character outside it (á, í, ó,
+ú, curly quotes, an en dash) makes the carrier send the whole text as UCS-2, 70 characters a
+segment, so a Spanish reminder would cost three. `sms_fit` spells such characters in the
+alphabet (á → a; ñ, é and ü are in it) and the templates are written so that the longest corner
+names and numbers still fit: the tests render every kind in both languages at the limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+import sms
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+from twilio.base.exceptions import TwilioRestException
+
+from notices.emails import position
+from notices.models import Notice
+from notices.preferences import text_consent
+
+SEGMENT = 160
+# GSM 03.38: the basic set (one septet each) and the extension set (an escape plus one).
+GSM_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM_EXTENDED = frozenset("^{}\\[~]|€")
+_SPELLED = {
+    "\u2013": "-",  # en dash
+    "\u2014": "-",  # em dash
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2026": "...",
+    "\u00a0": " ",
+}
+# Longest parts a text names in full; longer ones are cut (the email has them whole).
+CORNER_CHARS = 28
+NAME_CHARS = 12
+PHONE_CHARS = 16
+
+
+class TextRefused(Exception):
+    """The provider refused this text for good (an invalid number, one that replied STOP)."""
+
+    def __init__(self, message: str, *, stopped: bool) -> None:
+        super().__init__(message)
+        self.stopped = stopped
+
+
+class TextUnavailable(OSError):
+    """The provider could not take the text now (its error, its rate limit): a later attempt."""
+
+
+def sms_fit(text: str) -> str:
+    """The text in the GSM alphabet: characters outside it spelled without their accents, or by
+    their nearest ASCII form; anything else becomes "?"."""
+    out = []
+    for char in text:
+        if char in GSM_BASIC or char in GSM_EXTENDED:
+            out.append(char)
+        elif char in _SPELLED:
+            out.append(_SPELLED[char])
+        else:
+            bare = "".join(
+                c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+            )
+            out.append(bare if bare and all(c in GSM_BASIC for c in bare) else "?")
+    return "".join(out)
+
+
+def septets(text: str) -> int:
+    """Length in GSM septets (an extension character takes two)."""
+    return sum(2 if char in GSM_EXTENDED else 1 for char in text)
+
+
+def _cut(value: str, limit: int) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "."
+
+
+def _when(moment: dt.datetime, *, now: dt.datetime, zone: dt.tzinfo) -> str:
+    """ "Sat, May 17, 9 a.m." or "today, 9 a.m." in the event's zone and the active language."""
+    local = moment.astimezone(zone)
+    time = formats.time_format(local, "TIME_FORMAT")
+    if local.date() == now.astimezone(zone).date():
+        return _("today, %(time)s") % {"time": time}
+    return _("%(day)s, %(date)s, %(time)s") % {
+        "day": formats.date_format(local, "D"),
+        "date": formats.date_format(local, "MONTH_DAY_FORMAT"),
+        "time": time,
+    }
+
+
+def text_context(notice: Notice, *, now: dt.datetime) -> dict[str, object]:
+    """What a text names, each part cut to its length; call with the language active."""
+    from volunteers.models import Signup
+
+    signup = notice.signup
+    assert signup is not None  # noqa: S101 (every kind sent by text is about a sign-up)
+    shift, event = signup.shift, notice.event
+    buddy = (
+        Signup.objects.filter(shift=shift, status=Signup.Status.CONFIRMED)
+        .exclude(pk=signup.pk)
+        .select_related("user")
+        .order_by("confirmed_at", "pk")
+        .first()
+    )
+    was = notice.detail.get("was") or {}
+    return {
+        "corner": _cut(shift.corner.name, CORNER_CHARS),
+        "when": _when(shift.starts_at, now=now, zone=event.tzinfo),
+        "was_corner": _cut(was.get("corner", ""), CORNER_CHARS),
+        "was_when": (
+            _when(dt.datetime.fromisoformat(was["starts_at"]), now=now, zone=event.tzinfo)
+            if was.get("starts_at")
+            else ""
+        ),
+        "buddy": _cut(buddy.user.get_short_name(), NAME_CHARS) if buddy else "",
+        "phone": _cut(event.volunteer_coordinator_phone, PHONE_CHARS),
+        "position": position(signup) if notice.kind == Notice.Kind.WAITLISTED else 0,
+    }
+
+
+def _message_context(notice: Notice) -> dict[str, object]:
+    broadcast = notice.broadcast
+    assert broadcast is not None  # noqa: S101 (a message has its broadcast)
+    spanish = translation.get_language() == "es" and broadcast.body_es
+    return {"body": broadcast.body_es if spanish else broadcast.body}
+
+
+def text_render(notice: Notice, *, now: dt.datetime, language: str) -> str:
+    """The text of the notice in one segment. An organizer's message longer than a segment is
+    cut, saying the whole is in the email; the other kinds always fit (the tests prove it)."""
+    with translation.override(language):
+        context = (
+            _message_context(notice)
+            if notice.kind == Notice.Kind.MESSAGE
+            else text_context(notice, now=now)
+        )
+        text = sms_fit(
+            " ".join(render_to_string(f"notices/sms/{notice.kind}.txt", context).split())
+        )
+        more = sms_fit(" " + _("(all of it by email)"))
+    if septets(text) > SEGMENT:
+        while septets(text) + septets(more) + 3 > SEGMENT:
+            text = text[:-1]
+        text = text.rstrip() + "..." + more
+    return text
+
+
+def notice_text_send(*, notice: Notice, now: dt.datetime) -> tuple[str, str]:
+    """Text the notice to the number the volunteer agreed to; returns (number, language).
+    Raises TextRefused (for good) or TextUnavailable / OSError (try later)."""
+    consent = text_consent(notice.user_id)
+    if consent is None:
+        raise TextRefused("no consent to texts", stopped=False)  # checked before; raced
+    language = notice.user.preferred_language or settings.LANGUAGE_CODE
+    body = text_render(notice, now=now, language=language)
+    message = sms.Message(body=body, originator=settings.SMS_FROM, recipients=[consent.phone])
+    try:
+        message.send()
+    except TwilioRestException as error:  # Twilio's own answer; network errors are OSError
+        if error.status == 429 or error.status >= 500:
+            raise TextUnavailable(str(error.msg)[:300]) from error
+        # 21610: the number replied STOP to our sender; 21211/21614: not a mobile number.
+        raise TextRefused(str(error.msg)[:300], stopped=error.code == 21610) from error
+    return consent.phone, language
