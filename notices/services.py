@@ -325,12 +325,24 @@ def _hours(value: object) -> list[int]:
     return [h for h in value if isinstance(h, int) and not isinstance(h, bool) and h > 0]
 
 
+# A pending row's `claimed_until` says "queued until then": the next scans leave it to the task
+# already in the broker, and queue it again only if no worker took it by then (a lost message).
+QUEUED_FOR = dt.timedelta(minutes=2)
+
+
 def notices_due(*, now: dt.datetime, limit: int = DUE_BATCH) -> list[int]:
-    """Rows to send now: pending and due, or claimed by a worker whose lease ran out."""
+    """Rows to send now: pending and due (and not queued a moment ago), or claimed by a worker
+    whose lease ran out."""
+    waiting = Q(status=N.PENDING) & (Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
     due = Notice.objects.filter(
-        Q(status=N.PENDING) | Q(status=N.SENDING, claimed_until__lt=now), due_at__lte=now
+        waiting | Q(status=N.SENDING, claimed_until__lt=now), due_at__lte=now
     )
     return list(due.order_by("due_at", "pk").values_list("pk", flat=True)[:limit])
+
+
+def notices_queued(ids: list[int], *, now: dt.datetime) -> None:
+    """Mark pending rows as queued (see QUEUED_FOR)."""
+    Notice.objects.filter(pk__in=ids, status=N.PENDING).update(claimed_until=now + QUEUED_FOR)
 
 
 def _claim(notice_id: int, *, now: dt.datetime) -> bool:

@@ -28,6 +28,7 @@ def notices_scan() -> int:
     services.invites_plan(now=now)
     services.organizer_notices_plan(now=now)
     due = services.notices_due(now=now)
+    services.notices_queued(due, now=now)
     for notice_id in due:
         notice_send.delay(notice_id)
     return len(due)

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from events import services as event_services
 from events.models import Bucket, Corner, Event, Membership, Organization, Shift
+from notices import preferences as notice_preferences
 from volunteers import services as volunteer_services
 from volunteers.models import AgeBand, BucketAssignment, User
 
@@ -41,6 +42,7 @@ class DemoAccount:
     age_band: str = AgeBand.ADULT
     city: str = ""
     shift: tuple[str, int] | None = None  # (corner, start hour) to sign up for
+    texts: bool = False  # agreed to text messages (and to hear about future days)
 
 
 ORGANIZATIONS = [
@@ -137,7 +139,7 @@ ACCOUNTS = [
     DemoAccount("organizer@pledgeday.test", "Olivia Ortega", "en", "organizer"),
     DemoAccount(
         "maria.lopez@pledgeday.test", "María López", "es", "volunteer",
-        city="Fresno", shift=("Blackstone & Shaw", 7),
+        city="Fresno", shift=("Blackstone & Shaw", 7), texts=True,
     ),
     DemoAccount(
         "jose.hernandez@pledgeday.test", "José Hernández", "es", "volunteer",
@@ -145,7 +147,7 @@ ACCOUNTS = [
     ),
     DemoAccount(
         "sam.chen@pledgeday.test", "Sam Chen", "en", "volunteer",
-        city="Clovis", shift=("Shaw & Clovis", 10),
+        city="Clovis", shift=("Shaw & Clovis", 10), texts=True,
     ),
     DemoAccount(
         "priya.patel@pledgeday.test", "Priya Patel", "en", "volunteer",
@@ -314,6 +316,11 @@ def _volunteer(user: User, account: DemoAccount, event: Event) -> None:
         guardian_contact="559-555-0198" if minor else "",
         guardian_consent_on=dt.date(2026, 11, 1) if minor else None,
     )
+    if account.texts:
+        notice_preferences.contact_preferences_save(
+            user=user, phone=user.volunteer_profile.phone, texts=True, future_days=True,
+            language=account.language, now=timezone.now(),
+        )  # fmt: skip
     if account.shift is None:
         return
     corner_name, hour = account.shift

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -144,12 +145,32 @@ class CopyShiftsForm(forms.Form):
 
 
 class ShiftCapacityForm(forms.Form):
-    """How many volunteers a shift takes, and how many make it staffed (the buddy rule)."""
+    """When a shift is (in the event's zone), how many volunteers it takes, and how many make
+    it staffed (the buddy rule). Times left empty stay as they are."""
 
+    day = forms.DateField(
+        label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    starts = forms.TimeField(
+        label=_("Starts"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    ends = forms.TimeField(
+        label=_("Ends"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
     capacity = forms.IntegerField(label=_("Volunteers per shift"), min_value=1, max_value=500)
     min_volunteers = forms.IntegerField(
         label=_("Minimum to be staffed (buddy rule)"), min_value=1, max_value=500
     )
+
+    def times(self, zone: dt.tzinfo) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """The new start and end as instants, or None where the form left them empty."""
+        data = self.cleaned_data
+        if not (data.get("day") and data.get("starts") and data.get("ends")):
+            return None, None
+        return (
+            dt.datetime.combine(data["day"], data["starts"], tzinfo=zone),
+            dt.datetime.combine(data["day"], data["ends"], tzinfo=zone),
+        )
 
 
 class HandOutForm(forms.Form):

@@ -159,21 +159,37 @@ def shift_roster(request: HttpRequest, shift: Shift) -> HttpResponse:
 @organizer_view(user_can_organize_event, load=shift_by_id)
 @require_http_methods(["GET", "POST"])
 def shift_edit(request: HttpRequest, shift: Shift) -> HttpResponse:
-    """Change a shift's capacity and buddy minimum; places a raise frees go to the waitlist."""
-    initial = {"capacity": shift.capacity, "min_volunteers": shift.min_volunteers}
+    """Change a shift's times, capacity and buddy minimum; places a raise frees go to the
+    waitlist; everyone on a shift that moves is told what changed."""
+    event = shift.corner.event
+    starts, ends = shift.starts_at.astimezone(event.tzinfo), shift.ends_at.astimezone(event.tzinfo)
+    initial = {
+        "day": starts.date(),
+        "starts": starts.time(),
+        "ends": ends.time(),
+        "capacity": shift.capacity,
+        "min_volunteers": shift.min_volunteers,
+    }
     form = ShiftCapacityForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        starts_at, ends_at = form.times(event.tzinfo)
         try:
-            _shift, promoted = services.shift_update(
+            saved, promoted = services.shift_update(
                 shift=shift,
                 capacity=form.cleaned_data["capacity"],
                 min_volunteers=form.cleaned_data["min_volunteers"],
+                starts_at=starts_at,
+                ends_at=ends_at,
                 now=timezone.now(),
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("The shift is saved."))
+            if (saved.starts_at, saved.ends_at) != (shift.starts_at, shift.ends_at):
+                messages.info(
+                    request, _("Everyone signed up is told of the new time by email (and text).")
+                )
             if promoted:
                 messages.info(
                     request,

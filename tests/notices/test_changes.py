@@ -159,3 +159,28 @@ def test_a_new_day_invites_the_past_volunteers_who_asked_once(client: Client) ->
     client.post(link.removeprefix("http://127.0.0.1:8000"))
     assert not preferences.subscribed(asked.user_id, "future_days")
     assert not Notice.objects.filter(user=quiet.user).exists()
+
+
+def test_an_organizer_moves_a_shift_on_its_page_and_its_volunteers_are_told(
+    client: Client,
+) -> None:
+    from events.models import Membership
+    from tests.factories import MembershipFactory
+
+    shift = shift_at(dt.datetime(2031, 5, 17, 9, 0, tzinfo=FRESNO))
+    ana = signed_up(shift, at=shift.starts_at - dt.timedelta(days=10), name="Ana García")
+    client.force_login(
+        MembershipFactory(event=shift.corner.event, role=Membership.Role.ORGANIZER).user
+    )
+    url = reverse("volunteers:shift_edit", args=[shift.pk])
+    form = client.get(url).content.decode()
+    assert 'value="2031-05-17"' in form
+    assert 'value="09:00:00"' in form or 'value="09:00"' in form
+    data = {"day": "2031-05-17", "starts": "10:30", "ends": "13:30", "capacity": shift.capacity,
+            "min_volunteers": shift.min_volunteers}  # fmt: skip
+    answer = client.post(url, data, follow=True)
+    assert "Everyone signed up is told of the new time" in answer.content.decode()
+    shift.refresh_from_db()
+    assert shift.starts_at == dt.datetime(2031, 5, 17, 10, 30, tzinfo=FRESNO)
+    notice = Notice.objects.get(user=ana.user, kind=Notice.Kind.CHANGED)
+    assert notice.detail["was"]["starts_at"] == "2031-05-17T16:00:00+00:00"

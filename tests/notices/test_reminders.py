@@ -259,3 +259,18 @@ def test_the_beats_scan_on_a_travelled_clock_sends_each_reminder_at_its_moment()
         dt.datetime(2031, 11, 2, 15, 0, tzinfo=dt.UTC),
     ]
     assert len(mail.outbox) == 3
+
+
+def test_a_queued_row_is_queued_again_only_if_no_worker_took_it_in_time() -> None:
+    """The scan marks what it queued: the next scans leave it to the task in the broker, and
+    queue it again only once QUEUED_FOR has passed (a message the broker lost)."""
+    shift = shift_at(dt.datetime(2031, 5, 17, 9, 0, tzinfo=FRESNO))
+    signed_up(shift, at=shift.starts_at - dt.timedelta(days=10))
+    at_24 = shift.starts_at - dt.timedelta(hours=24)
+    services.reminders_plan(now=at_24)
+    due = services.notices_due(now=at_24)
+    assert len(due) == 1
+    services.notices_queued(due, now=at_24)
+    assert services.notices_due(now=at_24 + dt.timedelta(minutes=1)) == []
+    assert services.notices_due(now=at_24 + services.QUEUED_FOR + dt.timedelta(seconds=1)) == due
+    assert services.notice_send(notice_id=due[0], now=at_24 + dt.timedelta(minutes=1)) == "sent"
