@@ -114,9 +114,18 @@ def main() -> None:
         samples.append((time.perf_counter() - begin) * 1000)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     sending = time.perf_counter() - started
+    rescans = []
+    for minute in range(1, 6):  # the next scans: nothing new to plan
+        begin = time.perf_counter()
+        again = services.reminders_plan(now=moment + dt.timedelta(minutes=minute))
+        rescans.append(time.perf_counter() - begin)
+        if again:
+            raise SystemExit(f"the scan planned {again} reminders again")
     samples.sort()
     print(
         f"planning {len(due):,} reminders (the beat's scan): {planned:.2f} s\n"
+        f"each next minute's scan, nothing new (median of 5): "
+        f"{statistics.median(rescans) * 1000:.1f} ms\n"
         f"sending them, one worker: {sending:.1f} s = {len(due) / sending:.0f} a second; "
         f"per message median {statistics.median(samples):.2f} ms, "
         f"p95 {samples[int(len(samples) * 0.95) - 1]:.2f} ms\n"

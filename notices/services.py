@@ -24,7 +24,8 @@ import smtplib
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
+from django.db.models.functions import Coalesce
 
 from events.models import Event
 from notices import emails, organizers, preferences, texts
@@ -135,43 +136,45 @@ def reminder_key(signup: Signup, hours: int) -> str:
 
 def reminders_plan(*, now: dt.datetime) -> int:
     """Write the reminder rows whose moment has come (see the module's docstring); returns how
-    many it offered (rows already there stay as they are). Reads the confirmed sign-ups of
-    shifts starting within the longest reminder allowed (a week)."""
-    horizon = dt.timedelta(hours=REMINDER_HOURS_MAX)
-    signups = (
-        Signup.objects.filter(
-            status=Signup.Status.CONFIRMED,
-            shift__starts_at__gt=now,
-            shift__starts_at__lte=now + horizon,
-            shift__corner__event__status__in=(Event.Status.PUBLISHED, Event.Status.LIVE),
-        )
-        .select_related("shift__corner__event")
-        .only(
-            "pk",
-            "user_id",
-            "confirmed_at",
-            "created_at",
-            "shift__starts_at",
-            "shift__corner__event__reminder_hours",
-            "shift__corner__event__id",
-        )
-    )
+    many it wrote.
+
+    Only the latest moment that has come counts (after a beat that was down, the 2-hour
+    reminder goes, not the 24-hour one as well): for an event's hours h1 < h2 < ..., the
+    h-reminder is for shifts starting in (now + the next smaller hours, now + h]. The database
+    leaves out the sign-ups that have that reminder already or were confirmed after its moment,
+    so a minute's scan reads only what it has to write, however many sign-ups are ahead."""
+    events = Event.objects.filter(
+        status__in=(Event.Status.PUBLISHED, Event.Status.LIVE),
+        ends_at__gt=now,
+        starts_at__lte=now + dt.timedelta(hours=REMINDER_HOURS_MAX),
+    ).only("pk", "reminder_hours")
     rows = []
-    for signup in signups.iterator(chunk_size=2000):
-        event = signup.shift.corner.event
-        confirmed = signup.confirmed_at or signup.created_at
-        # Only the latest moment that has come: after a beat that was down, the 2-hour
-        # reminder goes, not the 24-hour one as well.
-        passed = [
-            hours
-            for hours in _hours(event.reminder_hours)
-            if signup.shift.starts_at - dt.timedelta(hours=hours) <= now
-        ]
-        for hours in [min(passed)] if passed else []:
-            moment = signup.shift.starts_at - dt.timedelta(hours=hours)
-            if confirmed > moment:
-                continue  # confirmed after the moment: no stale reminder
-            rows.append(
+    for event in events:
+        lower = dt.timedelta(0)
+        for hours in sorted(set(_hours(event.reminder_hours))):
+            ahead = dt.timedelta(hours=hours)
+            moment = ExpressionWrapper(F("shift__starts_at") - ahead, output_field=DateTimeField())
+            planned = Notice.objects.filter(
+                signup=OuterRef("pk"),
+                kind=Notice.Kind.REMINDER,
+                due_at=ExpressionWrapper(
+                    OuterRef("shift__starts_at") - ahead, output_field=DateTimeField()
+                ),
+            )
+            signups = (
+                Signup.objects.filter(
+                    status=Signup.Status.CONFIRMED,
+                    shift__corner__event=event,
+                    shift__starts_at__gt=now + lower,
+                    shift__starts_at__lte=now + ahead,
+                )
+                .alias(confirmed=Coalesce("confirmed_at", "created_at"), moment=moment)
+                .filter(confirmed__lte=F("moment"))  # none for a sign-up after the moment
+                .filter(~Exists(planned))
+                .select_related("shift")
+                .only("pk", "user_id", "shift__starts_at")
+            )
+            rows += [
                 Notice(
                     user_id=signup.user_id,
                     event_id=event.pk,
@@ -179,10 +182,12 @@ def reminders_plan(*, now: dt.datetime) -> int:
                     key=reminder_key(signup, hours),
                     channel=Notice.Channel.EMAIL,
                     signup=signup,
-                    due_at=moment,
+                    due_at=signup.shift.starts_at - ahead,
                     created_at=now,
                 )
-            )
+                for signup in signups.iterator(chunk_size=2000)
+            ]
+            lower = ahead
     return _plan(rows)
 
 

@@ -274,3 +274,19 @@ def test_a_queued_row_is_queued_again_only_if_no_worker_took_it_in_time() -> Non
     assert services.notices_due(now=at_24 + dt.timedelta(minutes=1)) == []
     assert services.notices_due(now=at_24 + services.QUEUED_FOR + dt.timedelta(seconds=1)) == due
     assert services.notice_send(notice_id=due[0], now=at_24 + dt.timedelta(minutes=1)) == "sent"
+
+
+def test_the_next_scan_reads_nothing_it_planned_already() -> None:
+    """The minute's scan writes only new rows: what it planned before, and sign-ups confirmed
+    after a moment, are left out by the database (the bench reads 10,000 sign-ups ahead)."""
+    shift = shift_at(dt.datetime(2031, 5, 17, 9, 0, tzinfo=FRESNO))
+    signed_up(shift, at=shift.starts_at - dt.timedelta(days=10))
+    signed_up(shift, at=shift.starts_at - dt.timedelta(hours=3))  # after the 24-hour moment
+    at_24 = shift.starts_at - dt.timedelta(hours=24)
+    assert services.reminders_plan(now=at_24) == 1  # the late one is not signed up yet then
+    assert services.reminders_plan(now=at_24 + dt.timedelta(minutes=1)) == 0
+    later = shift.starts_at - dt.timedelta(hours=3)  # the late one came after the moment
+    assert services.reminders_plan(now=later) == 0
+    at_2 = shift.starts_at - dt.timedelta(hours=2)
+    assert services.reminders_plan(now=at_2) == 2
+    assert services.reminders_plan(now=at_2 + dt.timedelta(minutes=1)) == 0
