@@ -87,15 +87,27 @@ def _progress(sent: list[Broadcast]) -> list[list[tuple[object, int]]]:
 @require_GET
 def log(request: HttpRequest, event: Event) -> HttpResponse:
     """/organize/<slug>/notices/: newest first, 100 a page, filtered by status if asked."""
-    notices = Notice.objects.filter(event=event).select_related("user", "signup__shift__corner")
+    notices = Notice.objects.filter(event=event).select_related(
+        "user", "signup__shift__corner", "shift__corner", "broadcast"
+    )
     status = request.GET.get("status", "")
     if status in Notice.Status.values:
         notices = notices.filter(status=status)
+    kind = request.GET.get("kind", "")
+    if kind in Notice.Kind.values:
+        notices = notices.filter(kind=kind)
     page = Paginator(notices.order_by("-due_at", "-pk"), 100).get_page(request.GET.get("page"))
     return render(
         request,
         "notices/log.html",
-        {"event": event, "page": page, "status": status, "statuses": Notice.Status.choices},
+        {
+            "event": event,
+            "page": page,
+            "status": status,
+            "statuses": Notice.Status.choices,
+            "kind": kind,
+            "kinds": Notice.Kind.choices,
+        },
     )
 
 
