@@ -351,7 +351,9 @@ def corner_rows(*, event: Event, now: dt.datetime) -> list[CornerRow]:
     tallies = tallies_by_key(event=event, scope=Tally.Scope.CORNER)
     shifts: dict[int, list[ShiftNow]] = defaultdict(list)
     for shift in (
-        Shift.objects.filter(corner__event=event, starts_at__lte=now, ends_at__gt=now)
+        Shift.objects.filter(
+            corner__event=event, starts_at__lte=now, ends_at__gt=now, cancelled_at__isnull=True
+        )
         .annotate(here=Count("signups", filter=HERE))
         .order_by("starts_at")
     ):

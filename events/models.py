@@ -507,6 +507,12 @@ class Shift(models.Model):
         help_text=_("The buddy rule: a shift is staffed only with at least this many volunteers."),
     )
     confirmed_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Cancelled by an organizer (volunteers.services.shift_cancel): every place cancelled and
+    # each person told; it takes no sign-ups and is listed to nobody but the organizers.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
+    cancelled_reason = models.CharField(
+        _("why it was cancelled"), max_length=200, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["starts_at", "corner__name"]
@@ -527,6 +533,10 @@ class Shift(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["corner", "starts_at", "ends_at"], name="shift_once_per_corner_and_time"
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True) | Q(confirmed_count=0),
+                name="shift_cancelled_has_nobody",
             ),
         ]
 

@@ -47,11 +47,13 @@ def event_public_get(*, slug: str, partners: bool = True) -> Event | None:
 
 
 def event_corners_with_shifts(*, event: Event) -> list[Corner]:
-    """The event's corners, by city and name, each with its shifts in time order (two queries)."""
+    """The event's corners, by city and name, each with its shifts in time order (two queries);
+    a cancelled shift is not listed."""
+    shifts = Shift.objects.filter(cancelled_at__isnull=True).order_by("starts_at")
     return list(
         Corner.objects.filter(event=event)
         .order_by("city", "name")
-        .prefetch_related(Prefetch("shifts", queryset=Shift.objects.order_by("starts_at")))
+        .prefetch_related(Prefetch("shifts", queryset=shifts))
     )
 
 

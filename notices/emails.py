@@ -46,6 +46,7 @@ def _shift_context(notice: Notice, *, now: dt.datetime) -> dict[str, object]:
     hours = round((shift.starts_at - now).total_seconds() / 3600)
     was = notice.detail.get("was") or {}
     return {
+        "detail": notice.detail,
         "was": was,
         "was_starts": _instant(was.get("starts_at"), event),
         "was_ends": _instant(was.get("ends_at"), event),

@@ -66,6 +66,7 @@ def understaffed_plan(*, now: dt.datetime) -> list[Notice]:
             starts_at__gt=now,
             starts_at__lte=now + UNDERSTAFFED_AHEAD,
             confirmed_count__lt=F("min_volunteers"),
+            cancelled_at__isnull=True,
             corner__event__status__in=(Event.Status.PUBLISHED, Event.Status.LIVE),
         )
         .select_related("corner__event")

@@ -44,6 +44,7 @@ _SPELLED = {
 CORNER_CHARS = 28
 NAME_CHARS = 12
 PHONE_CHARS = 16
+REASON_CHARS = 36
 
 
 class TextRefused(Exception):
@@ -125,6 +126,8 @@ def text_context(notice: Notice, *, now: dt.datetime) -> dict[str, object]:
         "buddy": _cut(buddy.user.get_short_name(), NAME_CHARS) if buddy else "",
         "phone": _cut(event.volunteer_coordinator_phone, PHONE_CHARS),
         "position": position(signup) if notice.kind == Notice.Kind.WAITLISTED else 0,
+        "shift_cancelled": bool(notice.detail.get("shift_cancelled")),
+        "reason": _cut(str(notice.detail.get("reason", "")), REASON_CHARS),
     }
 
 

@@ -173,6 +173,14 @@ class ShiftCapacityForm(forms.Form):
         )
 
 
+class ShiftCancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why (the volunteers are told)"),
+        max_length=200,
+        help_text=_("For example: road work closed the corner."),
+    )
+
+
 class HandOutForm(forms.Form):
     bucket = forms.ModelChoiceField(label=_("Bucket"), queryset=Bucket.objects.none())
 

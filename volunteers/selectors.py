@@ -43,7 +43,9 @@ def event_shift_listing(*, event: Event, city: str = "", part_of_day: str = "") 
     The time-of-day filter compares the event's local hour in Python after the one read (a
     pledge day is small); with it, corners left without a shift are dropped.
     """
-    shifts = _waitlist_counted(Shift.objects.order_by("starts_at"))
+    shifts = _waitlist_counted(
+        Shift.objects.filter(cancelled_at__isnull=True).order_by("starts_at")
+    )
     corners = Corner.objects.filter(event=event).order_by("city", "name")
     if city:
         corners = corners.filter(city=city)
@@ -129,6 +131,7 @@ def event_dashboard_shifts(*, event: Event) -> list[Shift]:
     return sorted(
         shifts,
         key=lambda s: (
+            s.cancelled_at is not None,  # cancelled ones last: nobody needs to staff them
             s.is_staffed,
             s.confirmed_count - s.min_volunteers,
             s.starts_at,

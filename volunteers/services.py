@@ -243,6 +243,8 @@ def signup_create(
     ).first()  # one sign-up at a time per person
     shift = _shift_lock(shift.pk)
     event = shift.corner.event
+    if shift.cancelled_at is not None:
+        raise ValidationError(_("This shift was cancelled by the organizers."), code="cancelled")
     _window_check(shift=shift, event=event, now=now)
     _eligibility_check(user=user, event=event, accept_waiver=accept_waiver, now=now)
     if Signup.objects.filter(user=user, shift=shift, status__in=ACTIVE_SIGNUP_STATUSES).exists():
@@ -418,6 +420,8 @@ def shift_update(
     Returns the shift as saved and the sign-ups promoted from the waitlist.
     """
     locked = _shift_lock(shift.pk)
+    if locked.cancelled_at is not None:
+        raise ValidationError(_("This shift was cancelled by the organizers."), code="cancelled")
     corner = corner if corner is not None else locked.corner
     starts_at = starts_at if starts_at is not None else locked.starts_at
     ends_at = ends_at if ends_at is not None else locked.ends_at
@@ -496,6 +500,50 @@ def shift_delete(*, shift: Shift) -> None:
             code="has_history",
         )
     locked.delete()
+
+
+@transaction.atomic
+def shift_cancel(*, shift: Shift, reason: str, now: dt.datetime) -> list[Signup]:
+    """Cancel a shift that has not started and nobody checked in for: every place and place in
+    line is cancelled, each person told (with the reason), and the shift takes no more sign-ups.
+    The shift stays, with its history. Returns the sign-ups cancelled."""
+    locked = _shift_lock(shift.pk)
+    reason = " ".join(reason.split())[:200]
+    if locked.cancelled_at is not None:
+        raise ValidationError(_("This shift is already cancelled."), code="cancelled")
+    if now >= locked.starts_at:
+        raise ValidationError(
+            _("This shift has started: check volunteers out instead."), code="started"
+        )
+    if Signup.objects.filter(shift=locked, checked_in_at__isnull=False).exists():
+        raise ValidationError(
+            _("Volunteers have already checked in for this shift; check them out instead."),
+            code="checked_in",
+        )
+    if not reason:
+        raise ValidationError(
+            _("Say why: the volunteers are told the reason."), code="reason_missing"
+        )
+    affected = list(
+        Signup.objects.select_for_update()
+        .filter(shift=locked, status__in=ACTIVE_SIGNUP_STATUSES)
+        .select_related("shift__corner")
+    )
+    Signup.objects.filter(pk__in=[s.pk for s in affected]).update(
+        status=Signup.Status.CANCELLED, cancelled_at=now
+    )
+    confirmed = sum(1 for signup in affected if signup.status == Signup.Status.CONFIRMED)
+    Shift.objects.filter(pk=locked.pk).update(  # the database checks it comes to nobody
+        confirmed_count=F("confirmed_count") - confirmed, cancelled_at=now, cancelled_reason=reason
+    )
+    for signup in affected:
+        notices.signup_notice_plan(
+            signup=signup,
+            kind=Notice.Kind.CANCELLED,
+            detail={"shift_cancelled": True, "reason": reason},
+            now=now,
+        )
+    return affected
 
 
 @transaction.atomic
@@ -735,6 +783,7 @@ def event_auto_assign(*, event: Event, now: dt.datetime) -> list[Signup]:
         )
         candidates = Shift.objects.filter(
             corner__event=event,
+            cancelled_at__isnull=True,
             starts_at__gte=entry.available_from,
             ends_at__lte=entry.available_until,
             starts_at__gt=now,

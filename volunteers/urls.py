@@ -26,6 +26,11 @@ urlpatterns = [
     path("organize/shifts/<int:shift_id>/", views_organize.shift_roster, name="organize_shift"),
     path("organize/shifts/<int:shift_id>/edit/", views_organize.shift_edit, name="shift_edit"),
     path(
+        "organize/shifts/<int:shift_id>/cancel/",
+        views_organize.shift_cancel,
+        name="shift_cancel",
+    ),
+    path(
         "organize/signups/<int:signup_id>/<str:action>/",
         views_organize.signup_action,
         name="signup_action",

@@ -23,8 +23,14 @@ from events.models import Event, Shift
 from events.permissions import event_by_slug, organizer_view, user_can_organize_event
 from volunteers import selectors, services
 from volunteers.auth import signed_in_user
-from volunteers.forms import BulkShiftsForm, CopyShiftsForm, HandOutForm, ShiftCapacityForm
-from volunteers.models import BucketAssignment, Signup
+from volunteers.forms import (
+    BulkShiftsForm,
+    CopyShiftsForm,
+    HandOutForm,
+    ShiftCancelForm,
+    ShiftCapacityForm,
+)
+from volunteers.models import ACTIVE_SIGNUP_STATUSES, BucketAssignment, Signup
 
 # --- Loaders: the object a URL names, and its pledge day (404 when there is none) -----------
 
@@ -66,7 +72,7 @@ def dashboard(request: HttpRequest, event: Event) -> HttpResponse:
         {
             "event": event,
             "shifts": shifts,
-            "understaffed": sum(1 for s in shifts if not s.is_staffed),
+            "understaffed": sum(1 for s in shifts if not s.is_staffed and not s.cancelled_at),
             "pool": selectors.event_pool_waiting(event=event),
             "auto_assign": selectors.event_latest_auto_assign_run(event=event, now=timezone.now()),
         },
@@ -153,6 +159,37 @@ def shift_roster(request: HttpRequest, shift: Shift) -> HttpResponse:
             "hand_out": HandOutForm(buckets=selectors.event_buckets_available(event=event)),
             "started": timezone.now() >= shift.starts_at,
         },
+    )
+
+
+@organizer_view(user_can_organize_event, load=shift_by_id)
+@require_http_methods(["GET", "POST"])
+def shift_cancel(request: HttpRequest, shift: Shift) -> HttpResponse:
+    """Cancel a shift: everyone on it (and waiting for it) is told, with the reason."""
+    form = ShiftCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cancelled = services.shift_cancel(
+                shift=shift, reason=form.cleaned_data["reason"], now=timezone.now()
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "The shift is cancelled; %(count)s volunteer is told why.",
+                    "The shift is cancelled; %(count)s volunteers are told why.",
+                    len(cancelled),
+                )
+                % {"count": len(cancelled)},
+            )
+            return redirect("volunteers:organize_shift", shift_id=shift.pk)
+    people = Signup.objects.filter(shift=shift, status__in=ACTIVE_SIGNUP_STATUSES).count()
+    return render(
+        request,
+        "volunteers/organize/shift_cancel.html",
+        {"shift": shift, "event": shift.corner.event, "form": form, "people": people},
     )
 
 

@@ -184,3 +184,49 @@ def test_an_organizer_moves_a_shift_on_its_page_and_its_volunteers_are_told(
     assert shift.starts_at == dt.datetime(2031, 5, 17, 10, 30, tzinfo=FRESNO)
     notice = Notice.objects.get(user=ana.user, kind=Notice.Kind.CHANGED)
     assert notice.detail["was"]["starts_at"] == "2031-05-17T16:00:00+00:00"
+
+
+def test_an_organizer_cancels_a_shift_and_everyone_on_it_is_told_why(client: Client) -> None:
+    from events.models import Membership
+    from tests.factories import MembershipFactory
+
+    shift = shift_at(dt.datetime(2031, 5, 17, 9, 0, tzinfo=FRESNO))
+    at = shift.starts_at - dt.timedelta(days=10)
+    ana = signed_up(shift, at=at, name="Ana García")
+    rosa = signed_up(shift, at=at, language="es", name="Rosa Pérez")
+    preferences.text_consent_set(
+        user=rosa.user, texts=True, phone="559-555-0142", language="es", now=at
+    )
+    client.force_login(
+        MembershipFactory(event=shift.corner.event, role=Membership.Role.ORGANIZER).user
+    )
+    url = reverse("volunteers:shift_cancel", args=[shift.pk])
+    assert "2 volunteers are signed up or waiting" in client.get(url).content.decode()
+    refused = client.post(url, {"reason": "  "})
+    assert refused.status_code == 200  # a reason is required: the volunteers are told it
+    answer = client.post(url, {"reason": "Road work closed the corner"}, follow=True)
+    assert "The shift is cancelled; 2 volunteers are told why." in answer.content.decode()
+    shift.refresh_from_db()
+    assert (shift.confirmed_count, shift.cancelled_reason) == (0, "Road work closed the corner")
+    assert set(Signup.objects.filter(shift=shift).values_list("status", flat=True)) == {"cancelled"}
+    now = shift.cancelled_at
+    assert sorted(send_due(now)) == ["sent", "sent", "sent"]
+    english = next(m for m in mail.outbox if m.to == [ana.user.email])
+    assert "cancelled this shift: Road work closed the corner" in english.body
+    spanish = next(m for m in mail.outbox if m.to == [rosa.user.email])
+    assert "cancelaron este turno: Road work closed the corner" in spanish.body
+    import sms
+
+    [text] = sms.outbox
+    assert "se cancelo (Road work closed the corner)" in text.body
+    # No more sign-ups, no reminders, not listed, not reported as understaffed.
+    with pytest.raises(ValidationError) as closed:
+        signed_up(shift, at=now)
+    assert closed.value.code == "cancelled"
+    services.reminders_plan(now=shift.starts_at - dt.timedelta(hours=2))
+    services.organizer_notices_plan(now=shift.starts_at - dt.timedelta(hours=2))
+    assert not Notice.objects.filter(kind__in=["reminder", "understaffed"]).exists()
+    listing = client.get(reverse("volunteers:shift_list", args=[shift.corner.event.slug]))
+    assert f"/shifts/{shift.pk}/signup/" not in listing.content.decode()
+    again = client.post(url, {"reason": "twice"})
+    assert "already cancelled" in again.content.decode()

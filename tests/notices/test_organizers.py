@@ -140,9 +140,12 @@ def test_a_message_to_a_shift_reaches_its_volunteers_in_their_language_by_email_
     log = client.get(reverse("notices:log", args=[event.slug]), {"kind": "message"})
     assert log.content.decode().count("“Move to the north side”") == 3
     assert "Rosa Pérez" in log.content.decode()
-    assert "Rosa Pérez" not in client.get(
-        reverse("notices:log", args=[event.slug]), {"kind": "reminder"}
-    ).content.decode()
+    assert (
+        "Rosa Pérez"
+        not in client.get(
+            reverse("notices:log", args=[event.slug]), {"kind": "reminder"}
+        ).content.decode()
+    )
 
 
 def test_a_message_to_the_whole_day_can_be_unsubscribed_and_is_limited_per_hour() -> None:

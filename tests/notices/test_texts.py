@@ -6,6 +6,7 @@ provider refusing the number) ends them."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 import sms
@@ -223,17 +224,21 @@ def test_every_kind_of_text_is_one_segment_in_both_languages_at_the_longest() ->
     ana = signed_up(shift, at=at, name="Ana")
     ana.refresh_from_db()
     was = services.shift_place(ana) | {"corner": "Cedar Avenue & East Kings Canyon Road, east side"}
+    reason = "The city closed the corner for road work on Blackstone until further notice"
+    details = [{"was": was}, {"was": was, "shift_cancelled": True, "reason": reason}]
     for kind in Notice.Kind.values:
-        if kind not in services.TEXT_KINDS:
+        if kind not in services.TEXT_KINDS or kind == Notice.Kind.MESSAGE:
             continue
-        for language in ("en", "es"):
+        for language, detail in itertools.product(("en", "es"), details):
             notice = Notice(
                 user=ana.user, event=event, kind=kind, key="k", channel="sms", signup=ana,
-                detail={"was": was}, due_at=at, created_at=at,
+                detail=detail, due_at=at, created_at=at,
             )  # fmt: skip
             text = texts.text_render(notice, now=at, language=language)
             assert set(text) <= texts.GSM_BASIC | texts.GSM_EXTENDED, (kind, language, text)
             assert texts.septets(text) <= texts.SEGMENT, (kind, language, len(text), text)
+            assert "by email)" not in text
+            assert "por correo)" not in text
     assert first.user.name.startswith("Maximiliano")
 
 
@@ -264,3 +269,26 @@ def test_an_organizer_cancelling_a_place_tells_the_volunteer_by_email_and_text()
     [text] = sms.outbox
     assert text.body.startswith("Pledgeday: an organizer cancelled your place at Blackstone & Shaw")
     assert timezone.is_aware(now)
+
+
+def test_a_long_message_from_the_organizers_is_cut_to_one_text_saying_the_rest_is_emailed() -> None:
+    from notices.models import Broadcast
+
+    shift = shift_at(dt.datetime(2031, 5, 17, 9, 0, tzinfo=FRESNO))
+    ana = signed_up(shift, at=shift.starts_at - dt.timedelta(days=10))
+    body = "Parking is behind the church on Shaw; " * 10
+    broadcast = Broadcast.objects.create(
+        event=shift.corner.event, scope="shift", shift=shift, subject="Parking", body=body,
+        body_es="Estacionen detrás de la iglesia en Shaw; " * 10, author=ana.user,
+        created_at=NOW, recipients=1,
+    )  # fmt: skip
+    for language, ending in (
+        ("en", "... (all of it by email)"),
+        ("es", "... (completo por correo)"),
+    ):
+        notice = Notice(user=ana.user, event=shift.corner.event, kind="message", key="m",
+                        channel="sms", signup=ana, broadcast=broadcast, due_at=NOW,
+                        created_at=NOW)  # fmt: skip
+        text = texts.text_render(notice, now=NOW, language=language)
+        assert text.endswith(ending), text
+        assert texts.septets(text) <= texts.SEGMENT
