@@ -91,6 +91,10 @@ def broadcast_create(
     shift = shift if scope == Broadcast.Scope.SHIFT else None
     corner = corner if scope == Broadcast.Scope.CORNER else None
     recipients = broadcast_recipients(event=event, scope=scope, corner=corner, shift=shift)
+    if not recipients:
+        raise ValidationError(
+            _("Nobody is signed up there: the message was not sent."), code="nobody"
+        )
     broadcast = Broadcast.objects.create(
         event=event, scope=scope, corner=corner, shift=shift, subject=subject, body=body,
         subject_es=subject_es, body_es=body_es, author=author, created_at=now,

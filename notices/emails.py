@@ -177,6 +177,9 @@ def _message_context(notice: Notice) -> dict[str, object]:
     }
 
 
+# The shift attached for a calendar (the same UID each time, so a calendar updates its entry).
+CALENDAR_KINDS = (Notice.Kind.CONFIRMED, Notice.Kind.PROMOTED, Notice.Kind.CHANGED)
+
 CONTEXTS = {
     Notice.Kind.THANKS: _thanks_context,
     Notice.Kind.INVITE: _invite_context,
@@ -218,7 +221,7 @@ def notice_email_send(*, notice: Notice, now: dt.datetime) -> tuple[str, str]:
         text = render_to_string(f"notices/email/{name}.txt", context)
         html = render_to_string(f"notices/email/{name}.html", context)
         ics = None
-        if notice.kind == Notice.Kind.CONFIRMED and notice.signup is not None:
+        if notice.kind in CALENDAR_KINDS and notice.signup is not None:
             ics = signups_calendar([notice.signup], site_url=str(context["my_shifts"])).to_ical()
     # A one-click unsubscribe (RFC 8058) for mail programs that offer it, besides the link.
     headers = (

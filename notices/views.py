@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -96,7 +97,9 @@ def log(request: HttpRequest, event: Event) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind in Notice.Kind.values:
         notices = notices.filter(kind=kind)
-    page = Paginator(notices.order_by("-due_at", "-pk"), 100).get_page(request.GET.get("page"))
+    # Newest first by the time shown: when it went, or when it is due.
+    notices = notices.annotate(shown_at=Coalesce("sent_at", "due_at"))
+    page = Paginator(notices.order_by("-shown_at", "-pk"), 100).get_page(request.GET.get("page"))
     return render(
         request,
         "notices/log.html",

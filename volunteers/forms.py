@@ -11,6 +11,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from config.widgets import DateInput, TimeInput
 from events.models import Bucket, Corner, Event
 from notices.preferences import FUTURE_DAYS_WORDING, TEXT_CONSENT_WORDING, phone_e164
 from volunteers.models import LANGUAGES_SPOKEN, AgeBand, User
@@ -32,7 +33,11 @@ class ProfileForm(forms.Form):
     """The volunteer profile; saving goes through volunteers.services.profile_save."""
 
     name = forms.CharField(label=_("Your name"), max_length=150)
-    phone = forms.CharField(label=_("Mobile phone"), max_length=40)
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
     preferred_language = forms.ChoiceField(
         label=_("Preferred language for messages"), choices=User.Language.choices
     )
@@ -57,7 +62,7 @@ class ProfileForm(forms.Form):
     guardian_consent_on = forms.DateField(
         label=_("Date your parent or guardian gave consent"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     leaderboard_opt_out = forms.BooleanField(
         label=_("Keep my name off public leaderboards"),
@@ -98,12 +103,8 @@ class ProfileForm(forms.Form):
 
 
 class PoolForm(forms.Form):
-    available_from = forms.TimeField(
-        label=_("Available from"), widget=forms.TimeInput(attrs={"type": "time"})
-    )
-    available_until = forms.TimeField(
-        label=_("Available until"), widget=forms.TimeInput(attrs={"type": "time"})
-    )
+    available_from = forms.TimeField(label=_("Available from"), widget=TimeInput())
+    available_until = forms.TimeField(label=_("Available until"), widget=TimeInput())
     preferred_city = forms.ChoiceField(label=_("Preferred city"), required=False)
 
     def __init__(self, *args: Any, cities: list[str], **kwargs: Any) -> None:
@@ -115,13 +116,9 @@ class PoolForm(forms.Form):
 
 class BulkShiftsForm(forms.Form):
     corner = forms.ModelChoiceField(label=_("Corner"), queryset=Corner.objects.none())
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
-    first_start = forms.TimeField(
-        label=_("First shift starts"), widget=forms.TimeInput(attrs={"type": "time"})
-    )
-    last_end = forms.TimeField(
-        label=_("Last shift ends"), widget=forms.TimeInput(attrs={"type": "time"})
-    )
+    day = forms.DateField(label=_("Day"), widget=DateInput())
+    first_start = forms.TimeField(label=_("First shift starts"), widget=TimeInput())
+    last_end = forms.TimeField(label=_("Last shift ends"), widget=TimeInput())
     length_hours = forms.IntegerField(label=_("Hours per shift"), min_value=1, max_value=12)
     capacity = forms.IntegerField(label=_("Volunteers per shift"), min_value=1, max_value=50)
     min_volunteers = forms.IntegerField(
@@ -148,19 +145,23 @@ class ShiftCapacityForm(forms.Form):
     """When a shift is (in the event's zone), how many volunteers it takes, and how many make
     it staffed (the buddy rule). Times left empty stay as they are."""
 
-    day = forms.DateField(
-        label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    starts = forms.TimeField(
-        label=_("Starts"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
-    )
-    ends = forms.TimeField(
-        label=_("Ends"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
-    )
+    day = forms.DateField(label=_("Day"), required=False, widget=DateInput())
+    starts = forms.TimeField(label=_("Starts"), required=False, widget=TimeInput())
+    ends = forms.TimeField(label=_("Ends"), required=False, widget=TimeInput())
     capacity = forms.IntegerField(label=_("Volunteers per shift"), min_value=1, max_value=500)
     min_volunteers = forms.IntegerField(
         label=_("Minimum to be staffed (buddy rule)"), min_value=1, max_value=500
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        given = [data.get(name) is not None for name in ("day", "starts", "ends")]
+        if any(given) and not all(given):
+            raise forms.ValidationError(
+                _("Give the day, the start and the end together to change the time."),
+                code="time_incomplete",
+            )
+        return data
 
     def times(self, zone: dt.tzinfo) -> tuple[dt.datetime | None, dt.datetime | None]:
         """The new start and end as instants, or None where the form left them empty."""

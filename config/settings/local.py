@@ -10,3 +10,8 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=VAR_DIR / "mail")
+# Texts are written to files too (django-sms), one file per sending connection.
+SMS_BACKEND = env.str("SMS_BACKEND", default="sms.backends.filebased.SmsBackend")
+SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=VAR_DIR / "sms")
+SMS_FROM = env.str("SMS_FROM", default="+15595550100")
+TEXTS_ENABLED = bool(SMS_BACKEND)

@@ -178,6 +178,8 @@ def test_an_organizer_moves_a_shift_on_its_page_and_its_volunteers_are_told(
     assert 'value="09:00:00"' in form or 'value="09:00"' in form
     data = {"day": "2031-05-17", "starts": "10:30", "ends": "13:30", "capacity": shift.capacity,
             "min_volunteers": shift.min_volunteers}  # fmt: skip
+    half = client.post(url, {**data, "ends": ""})
+    assert "Give the day, the start and the end together" in half.content.decode()
     answer = client.post(url, data, follow=True)
     assert "Everyone signed up is told of the new time" in answer.content.decode()
     shift.refresh_from_db()
@@ -218,7 +220,7 @@ def test_an_organizer_cancels_a_shift_and_everyone_on_it_is_told_why(client: Cli
     import sms
 
     [text] = sms.outbox
-    assert "se cancelo (Road work closed the corner)" in text.body
+    assert "fue cancelado (Road work closed the corner)" in text.body
     # No more sign-ups, no reminders, not listed, not reported as understaffed.
     with pytest.raises(ValidationError) as closed:
         signed_up(shift, at=now)

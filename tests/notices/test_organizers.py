@@ -136,7 +136,7 @@ def test_a_message_to_a_shift_reaches_its_volunteers_in_their_language_by_email_
     assert text.body.startswith("Pledgeday, de los organizadores: La ciudad trabaja")
     page = client.get(url).content.decode()
     assert "Move to the north side" in page
-    assert "3 sent" in page
+    assert "Sent: 3" in page
     log = client.get(reverse("notices:log", args=[event.slug]), {"kind": "message"})
     assert log.content.decode().count("“Move to the north side”") == 3
     assert "Rosa Pérez" in log.content.decode()
@@ -177,6 +177,7 @@ def test_a_message_to_the_whole_day_can_be_unsubscribed_and_is_limited_per_hour(
         ({"scope": "event", "subject_es": "Hola"}, "half"),
         ({"scope": "event", "body": "x" * 2001}, "long"),
         ({"scope": "everyone"}, "scope"),
+        ({"scope": "corner", "corner": "this day's empty corner"}, "nobody"),
     ],
 )
 def test_a_message_that_cannot_go_says_why_and_writes_nothing(fields: dict, code: str) -> None:
@@ -184,6 +185,8 @@ def test_a_message_that_cannot_go_says_why_and_writes_nothing(fields: dict, code
     other_day = shift_at(dt.datetime(2031, 6, 17, 9, 0, tzinfo=FRESNO))
     values = {"subject": "Hello", "body": "Thanks!", "shift": other_day, "corner": other_day.corner}
     values.update(fields)
+    if values["corner"] == "this day's empty corner":
+        values["corner"] = shift.corner  # nobody signed up on it
     with pytest.raises(ValidationError) as refused:
         broadcasts.broadcast_create(
             event=shift.corner.event, author=MembershipFactory().user,
