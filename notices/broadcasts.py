@@ -57,8 +57,9 @@ def broadcast_create(
 ) -> Broadcast:
     """Check the message, write it and plan each recipient's copy (queued when this commits)."""
     Event.objects.select_for_update(no_key=True).filter(pk=event.pk).first()  # the hour's count
-    subject, body = subject.strip(), body.strip()
-    subject_es, body_es = subject_es.strip(), body_es.strip()
+    # A subject is one line (a newline in a mail header is refused by the mail library).
+    subject, subject_es = " ".join(subject.split()), " ".join(subject_es.split())
+    body, body_es = body.strip(), body_es.strip()
     if scope not in Broadcast.Scope.values:
         raise ValidationError(_("Choose who the message is for."), code="scope")
     if scope == Broadcast.Scope.SHIFT and (shift is None or shift.corner.event_id != event.pk):
@@ -114,9 +115,9 @@ def broadcast_create(
         )
         for signup in recipients
     ]
-    # A message to a shift or a corner is about the shift the person holds: by text too.
-    texted = frozenset() if scope == Broadcast.Scope.EVENT else frozenset({Notice.Kind.MESSAGE})
-    services.plan_and_queue(rows, text_kinds=texted)
+    # Every recipient holds a shift that day: the message is about it, so it goes by text too
+    # to those who agreed, and carries no unsubscribe link.
+    services.plan_and_queue(rows, text_kinds=frozenset({Notice.Kind.MESSAGE}))
     return broadcast
 
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from events.models import Corner, Event
 from notices.models import Notice
@@ -43,7 +43,6 @@ def _shift_context(notice: Notice, *, now: dt.datetime) -> dict[str, object]:
         .select_related("user")
         .order_by("confirmed_at", "pk")
     ]
-    hours = round((shift.starts_at - now).total_seconds() / 3600)
     was = notice.detail.get("was") or {}
     return {
         "detail": notice.detail,
@@ -57,7 +56,9 @@ def _shift_context(notice: Notice, *, now: dt.datetime) -> dict[str, object]:
         "event": event,
         "starts": shift.starts_at.astimezone(event.tzinfo),
         "ends": shift.ends_at.astimezone(event.tzinfo),
-        "tomorrow_or_later": hours >= 12,
+        "tomorrow_or_later": (
+            shift.starts_at.astimezone(event.tzinfo).date() != now.astimezone(event.tzinfo).date()
+        ),
         "map_link": map_link(corner),
         "buddies": buddies,
         "my_shifts": settings.SITE_URL + reverse("volunteers:my_shifts"),
@@ -211,7 +212,8 @@ def notice_email_send(*, notice: Notice, now: dt.datetime) -> tuple[str, str]:
     name = Notice.Kind(notice.kind).value  # templates/notices/email/<kind>…
     topic = topic_of(notice)
     unsubscribe = unsubscribe_url(user_id=notice.user_id, topic=topic) if topic else ""
-    with translation.override(language):
+    # Django's date filters show times in the active zone: the event's, not the server's.
+    with translation.override(language), timezone.override(notice.event.tzinfo):
         build = CONTEXTS.get(Notice.Kind(notice.kind))
         context = build(notice) if build else _shift_context(notice, now=now)
         context["unsubscribe_url"] = unsubscribe

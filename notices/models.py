@@ -94,6 +94,8 @@ class Notice(models.Model):
                 name="notice_due_idx",
             ),
             models.Index(fields=["event", "created_at"], name="notice_event_idx"),
+            # The attention scan's "told in the last hour?" (notices.organizers).
+            models.Index(fields=["kind", "created_at"], name="notice_kind_created_idx"),
         ]
 
     def __str__(self) -> str:

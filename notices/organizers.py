@@ -19,6 +19,8 @@ from notices.models import Notice
 from volunteers.models import User
 
 UNDERSTAFFED_AHEAD = dt.timedelta(hours=24)
+# Rows that hold their key (a skipped row gives its key up: notices.services.notice_send).
+_TAKEN = (Notice.Status.PENDING, Notice.Status.SENDING, Notice.Status.SENT, Notice.Status.FAILED)
 ATTENTION_AT_MOST_EVERY = dt.timedelta(hours=1)
 SUMMARY_WINDOW = dt.timedelta(days=1)  # a day that ended up to this long ago still gets one
 SUMMARY_ROLES = (*ORGANIZING_ROLES, Membership.Role.FINANCE)
@@ -72,9 +74,16 @@ def understaffed_plan(*, now: dt.datetime) -> list[Notice]:
         .select_related("corner__event")
         .order_by("corner__event_id", "starts_at")
     )
+    told = set(
+        Notice.objects.filter(
+            kind=Notice.Kind.UNDERSTAFFED, shift__in=shifts, status__in=_TAKEN
+        ).values_list("key", flat=True)
+    )
     rows: list[Notice] = []
     people: dict[int, list[int]] = {}
     for shift in shifts:
+        if understaffed_key(shift) in told:
+            continue  # planned already: the scan reads it, it does not write it again
         event = shift.corner.event
         if event.pk not in people:
             people[event.pk] = event_people(event, ORGANIZING_ROLES)
@@ -87,6 +96,8 @@ def understaffed_unwanted(notice: Notice, *, now: dt.datetime) -> str:
     shift = notice.shift
     if shift is None or shift.starts_at <= now:
         return "the shift has started"
+    if shift.cancelled_at is not None:
+        return "the shift was cancelled"
     if understaffed_key(shift) != notice.key:
         return "the shift moved to another time"
     if shift.confirmed_count >= shift.min_volunteers:
@@ -147,8 +158,10 @@ def attention_plan(*, now: dt.datetime) -> list[Notice]:
 
 
 def summary_plan(*, now: dt.datetime) -> list[Notice]:
-    ended = Event.objects.filter(ends_at__lte=now, ends_at__gte=now - SUMMARY_WINDOW).exclude(
-        status=Event.Status.DRAFT
+    ended = (
+        Event.objects.filter(ends_at__lte=now, ends_at__gte=now - SUMMARY_WINDOW)
+        .exclude(status=Event.Status.DRAFT)
+        .exclude(notices__kind=Notice.Kind.SUMMARY)
     )
     rows: list[Notice] = []
     for event in ended:

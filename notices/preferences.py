@@ -33,11 +33,8 @@ TOPIC_OF_KIND = {
 
 def topic_of(notice: Notice) -> str | None:
     """The topic a person may unsubscribe from, or None for what is essential to a shift they
-    hold (a message to a whole pledge day is news; to their shift or corner, it is not)."""
-    if notice.kind == Notice.Kind.MESSAGE:
-        broadcast = notice.broadcast
-        event_wide = broadcast is not None and broadcast.scope == broadcast.Scope.EVENT
-        return Subscription.Topic.NEWS if event_wide else None
+    hold. An organizer's message goes only to people holding a shift that day (its storm
+    warning must reach them), so it is essential, whatever its scope."""
     return TOPIC_OF_KIND.get(Notice.Kind(notice.kind))
 
 
@@ -146,7 +143,8 @@ _SALT = "notices.unsubscribe"
 
 
 def unsubscribe_token(*, user_id: int, topic: str) -> str:
-    return signing.dumps({"u": user_id, "t": topic}, salt=_SALT, compress=True)
+    """The same token each time for a person and topic (no timestamp: links do not expire)."""
+    return signing.Signer(salt=_SALT).sign_object({"u": user_id, "t": topic}, compress=True)
 
 
 def unsubscribe_url(*, user_id: int, topic: str) -> str:
@@ -158,7 +156,7 @@ def unsubscribe_token_read(token: str) -> tuple[int, str] | None:
     """(user id, topic) of a link this site made, or None for anything else. Links do not
     expire: an email read a year later must still be able to stop the next one."""
     try:
-        data = signing.loads(token, salt=_SALT)
+        data = signing.Signer(salt=_SALT).unsign_object(token)
     except signing.BadSignature:
         return None
     if not isinstance(data, dict) or data.get("t") not in Subscription.Topic.values:

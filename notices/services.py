@@ -29,7 +29,7 @@ from django.db.models.functions import Coalesce
 
 from events.models import Event
 from notices import emails, organizers, preferences, texts
-from notices.models import Notice, TextConsent
+from notices.models import Notice
 from volunteers.models import Signup
 
 logger = logging.getLogger(__name__)
@@ -115,18 +115,71 @@ def signup_notice_plan(
     *, signup: Signup, kind: str, now: dt.datetime, key: str = "", detail: dict | None = None
 ) -> list[int]:
     """A notice about one sign-up, due now, by email (and text), queued on commit."""
-    row = Notice(
-        user_id=signup.user_id,
-        event_id=signup.shift.corner.event_id,
-        kind=kind,
-        key=key or f"signup-{signup.pk}",
-        channel=Notice.Channel.EMAIL,
-        signup=signup,
-        detail=detail or {},
-        due_at=now,
-        created_at=now,
+    return signups_notice_plan(signups=[signup], kind=kind, now=now, key=key, detail=detail)
+
+
+def signups_notice_plan(
+    *,
+    signups: list[Signup],
+    kind: str,
+    now: dt.datetime,
+    key: str = "",
+    detail: dict | None = None,
+    details: dict[int, dict] | None = None,
+) -> list[int]:
+    """The same notice about each of these sign-ups (one insert for them all), due now, queued
+    on commit; `details` gives a sign-up's own detail, by its id."""
+    rows = [
+        Notice(
+            user_id=signup.user_id,
+            event_id=signup.shift.corner.event_id,
+            kind=kind,
+            key=key.format(signup=signup.pk) if key else f"signup-{signup.pk}",
+            channel=Notice.Channel.EMAIL,
+            signup=signup,
+            detail=(details or {}).get(signup.pk, detail or {}),
+            due_at=now,
+            created_at=now,
+        )
+        for signup in signups
+    ]
+    return plan_and_queue(rows) if rows else []
+
+
+def _same_place(first: dict, second: dict) -> bool:
+    """Whether two records of a shift's place (shift_place) are the same corner and times (a
+    corner renamed meanwhile is the same corner)."""
+    fields = ("corner_id", "starts_at", "ends_at")
+    return all(first.get(name) == second.get(name) for name in fields)
+
+
+def shift_changed_plan(*, signups: list[Signup], was: dict[int, dict], now: dt.datetime) -> None:
+    """Tell each of these sign-ups their shift moved (the shift as saved; `was`, by sign-up,
+    where it was). Before a person heard of an earlier move, "before" is what they last heard
+    (the earlier notice, still unsent, is then skipped); a shift moved back to where they know
+    it is tells nothing."""
+    unsent = {
+        notice.signup_id: notice.detail.get("was") or {}
+        for notice in Notice.objects.filter(
+            signup__in=signups,
+            kind=Notice.Kind.CHANGED,
+            channel=Notice.Channel.EMAIL,
+            status__in=(N.PENDING, N.SENDING),
+        ).order_by("-created_at", "-pk")  # the oldest last: it wins in the dict
+    }
+    details = {}
+    for signup in signups:
+        before = unsent.get(signup.pk) or was[signup.pk]
+        after = shift_place(signup)
+        if not _same_place(before, after):
+            details[signup.pk] = {"was": before, "now": after}
+    signups_notice_plan(
+        signups=[signup for signup in signups if signup.pk in details],
+        kind=Notice.Kind.CHANGED,
+        key="signup-{signup}-changed-" + f"{now.astimezone(dt.UTC):%Y%m%d%H%M%S%f}",
+        details=details,
+        now=now,
     )
-    return plan_and_queue([row])
 
 
 def reminder_key(signup: Signup, hours: int) -> str:
@@ -154,7 +207,7 @@ def reminders_plan(*, now: dt.datetime) -> int:
         for hours in sorted(set(_hours(event.reminder_hours))):
             ahead = dt.timedelta(hours=hours)
             moment = ExpressionWrapper(F("shift__starts_at") - ahead, output_field=DateTimeField())
-            planned = Notice.objects.filter(
+            planned = Notice.objects.exclude(status=N.SKIPPED).filter(
                 signup=OuterRef("pk"),
                 kind=Notice.Kind.REMINDER,
                 due_at=ExpressionWrapper(
@@ -350,15 +403,23 @@ def notices_queued(ids: list[int], *, now: dt.datetime) -> None:
     Notice.objects.filter(pk__in=ids, status=N.PENDING).update(claimed_until=now + QUEUED_FOR)
 
 
-def _claim(notice_id: int, *, now: dt.datetime) -> bool:
-    lease = dt.timedelta(seconds=settings.NOTICE_LEASE_SECONDS)  # see the settings
-    return bool(
-        Notice.objects.filter(
-            Q(status=N.PENDING) | Q(status=N.SENDING, claimed_until__lt=now),
-            pk=notice_id,
-            due_at__lte=now,
-        ).update(status=N.SENDING, claimed_until=now + lease, attempts=F("attempts") + 1)
-    )
+def _claim(notice_id: int, *, now: dt.datetime) -> dt.datetime | None:
+    """Take the row for this worker: pending, or sending with an expired lease (a killed
+    worker), and not past its attempts. Returns the lease, which names this worker's claim."""
+    lease = now + dt.timedelta(seconds=settings.NOTICE_LEASE_SECONDS)  # see the settings
+    claimed = Notice.objects.filter(
+        Q(status=N.PENDING) | Q(status=N.SENDING, claimed_until__lt=now),
+        pk=notice_id,
+        due_at__lte=now,
+        attempts__lt=MAX_ATTEMPTS,
+    ).update(status=N.SENDING, claimed_until=lease, attempts=F("attempts") + 1)
+    if claimed:
+        return lease
+    # A row a dead worker left at its last attempt: failed, for an organizer to see.
+    Notice.objects.filter(
+        pk=notice_id, status=N.SENDING, claimed_until__lt=now, attempts__gte=MAX_ATTEMPTS
+    ).update(status=N.FAILED, claimed_until=None, error="no worker finished sending it")
+    return None
 
 
 def _still_wanted(notice: Notice, *, now: dt.datetime) -> str:
@@ -401,7 +462,9 @@ def _still_wanted(notice: Notice, *, now: dt.datetime) -> str:
         later = [h for h in _hours(notice.event.reminder_hours) if h < hours]
         if any(signup.shift.starts_at - dt.timedelta(hours=h) <= now for h in later):
             return "a later reminder replaces it"
-    if notice.kind == Notice.Kind.CHANGED and notice.detail.get("now") != shift_place(signup):
+    if notice.kind == Notice.Kind.CHANGED and not _same_place(
+        notice.detail.get("now") or {}, shift_place(signup)
+    ):
         return "the shift changed again (a later notice says so)"
     return ""
 
@@ -428,20 +491,28 @@ def shift_place(signup: Signup) -> dict[str, object]:
     }
 
 
-def _finish(notice_id: int, **fields: object) -> None:
-    Notice.objects.filter(pk=notice_id, status=N.SENDING).update(claimed_until=None, **fields)
+def _finish(notice_id: int, lease: dt.datetime, **fields: object) -> None:
+    """Record the outcome, if this worker's claim still holds (a worker whose lease ran out
+    must not overwrite what the worker that took the row over did)."""
+    Notice.objects.filter(pk=notice_id, status=N.SENDING, claimed_until=lease).update(
+        claimed_until=None, **fields
+    )
 
 
 def notice_send(*, notice_id: int, now: dt.datetime) -> str:
     """Send one notice once (see the module's docstring); returns what happened."""
-    if not _claim(notice_id, now=now):
+    lease = _claim(notice_id, now=now)
+    if lease is None:
         return "not due"
-    notice = Notice.objects.select_related("user", "event", "signup__shift__corner__event").get(
-        pk=notice_id
-    )
+    notice = Notice.objects.select_related(
+        "user", "event", "signup__shift__corner__event", "shift__corner", "broadcast__author"
+    ).get(pk=notice_id)
     reason = _still_wanted(notice, now=now)
     if reason:
-        _finish(notice_id, status=N.SKIPPED, error=reason)
+        # The key is set aside, so that the same notice may be planned again if it becomes
+        # wanted again (a shift moved back, a filled shift short again).
+        key = f"{notice.key}~{notice.pk}"[: Notice._meta.get_field("key").max_length]
+        _finish(notice_id, lease, status=N.SKIPPED, error=reason, key=key)
         return "skipped"
     try:
         if notice.channel == Notice.Channel.SMS:
@@ -449,28 +520,30 @@ def notice_send(*, notice_id: int, now: dt.datetime) -> str:
         else:
             address, language = emails.notice_email_send(notice=notice, now=now)
     except smtplib.SMTPRecipientsRefused as refused:  # the address itself: never retried
-        _finish(notice_id, status=N.FAILED, error=str(refused)[:300])
+        _finish(notice_id, lease, status=N.FAILED, error=str(refused)[:300])
         return "failed"
     except texts.TextRefused as refused:  # the number itself: never retried
         with transaction.atomic():
-            _finish(notice_id, status=N.FAILED, error=str(refused)[:300])
-            if refused.stopped:  # it replied STOP to the provider: no more texts to it
-                consent = preferences.text_consent(notice.user_id)
-                if consent is not None:
-                    preferences.text_consent_stop(
-                        phone=consent.phone, how=TextConsent.Ended.REFUSED, now=now
-                    )
+            _finish(notice_id, lease, status=N.FAILED, error=str(refused)[:300])
+            if refused.ended:  # no more texts to that number (STOP, or not a mobile number)
+                preferences.text_consent_stop(phone=refused.phone, how=refused.ended, now=now)
         return "failed"
-    except (OSError, SoftTimeLimitExceeded) as error:  # the server or provider is down or slow
+    except Exception as error:  # recorded on the row, retried with backoff, then failed
+        # The mail server or provider down or slow (OSError, the soft time limit) — or anything
+        # else (a template, a setting, an answer no one expected): backed off, then failed and
+        # logged for the organizers' log, never left claimed to be sent again and again.
         final = notice.attempts >= MAX_ATTEMPTS
+        message = f"{type(error).__name__}: {error}"[:300]
         if final:
-            _finish(notice_id, status=N.FAILED, error=str(error)[:300])
-        else:  # a later scan tries again, after 1, 2, 4, 8, 16 minutes
-            backoff = RETRY_AFTER * 2 ** (notice.attempts - 1)
-            _finish(notice_id, status=N.PENDING, due_at=now + backoff, error=str(error)[:300])
-        if final:
+            _finish(notice_id, lease, status=N.FAILED, error=message)
             logger.error("notice %s not sent after %s attempts: %s", notice_id, MAX_ATTEMPTS, error)
-        return "failed" if final else "retry"
-    with transaction.atomic():
-        _finish(notice_id, status=N.SENT, sent_at=now, address=address, language=language, error="")
+            return "failed"
+        backoff = RETRY_AFTER * 2 ** (notice.attempts - 1)  # 1, 2, 4, 8, 16 minutes
+        _finish(notice_id, lease, status=N.PENDING, due_at=now + backoff, error=message)
+        if not isinstance(error, (OSError, SoftTimeLimitExceeded)):
+            logger.exception("notice %s could not be sent (attempt %s)", notice_id, notice.attempts)
+        return "retry"
+    _finish(
+        notice_id, lease, status=N.SENT, sent_at=now, address=address, language=language, error=""
+    )
     return "sent"

@@ -10,8 +10,10 @@ names and numbers still fit: the tests render every kind in both languages at th
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 
+import phonenumbers
 import sms
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -20,7 +22,7 @@ from django.utils.translation import gettext as _
 from twilio.base.exceptions import TwilioRestException
 
 from notices.emails import position
-from notices.models import Notice
+from notices.models import Notice, TextConsent
 from notices.preferences import text_consent
 
 SEGMENT = 160
@@ -43,16 +45,24 @@ _SPELLED = {
 # Longest parts a text names in full; longer ones are cut (the email has them whole).
 CORNER_CHARS = 28
 NAME_CHARS = 12
-PHONE_CHARS = 16
+PHONE_CHARS = 16  # E.164 is at most 16 characters: a number always fits whole
 REASON_CHARS = 36
 
 
 class TextRefused(Exception):
-    """The provider refused this text for good (an invalid number, one that replied STOP)."""
+    """The provider refused this text for good because of the number: it replied STOP to our
+    sender, or it is not a mobile number. `ended` says how its consent ends ("" to keep it)."""
 
-    def __init__(self, message: str, *, stopped: bool) -> None:
+    def __init__(self, message: str, *, phone: str = "", ended: str = "") -> None:
         super().__init__(message)
-        self.stopped = stopped
+        self.phone, self.ended = phone, ended
+
+
+# Twilio's errors about the number itself (https://www.twilio.com/docs/api/errors): texting it
+# again cannot succeed. Any other error (credentials, the sender, Twilio's own trouble) is
+# retried with backoff, and an operator sees it on the notices' log meanwhile.
+TWILIO_NUMBER_STOPPED = 21610  # the number replied STOP to this sender
+TWILIO_NUMBER_UNUSABLE = frozenset((21211, 21612, 21614))  # invalid, unreachable, not mobile
 
 
 class TextUnavailable(OSError):
@@ -99,6 +109,28 @@ def _when(moment: dt.datetime, *, now: dt.datetime, zone: dt.tzinfo) -> str:
     }
 
 
+def phone_short(raw: str) -> str:
+    """A phone number as a text can carry it whole: (559) 555-0142 for a number of the site's
+    region, +52 55 1234 5678 for another; never cut (a cut number is a wrong number), and left
+    out if it is not a phone number and too long to carry."""
+    try:
+        number = phonenumbers.parse(raw, settings.PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return raw if len(raw) <= PHONE_CHARS else ""
+    if not phonenumbers.is_valid_number(number):
+        return raw if len(raw) <= PHONE_CHARS else ""
+    region = phonenumbers.region_code_for_number(number)
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if region == settings.PHONE_REGION
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    formatted = phonenumbers.format_number(number, style)
+    if len(formatted) > PHONE_CHARS:
+        formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return formatted
+
+
 def text_context(notice: Notice, *, now: dt.datetime) -> dict[str, object]:
     """What a text names, each part cut to its length; call with the language active."""
     from volunteers.models import Signup
@@ -118,13 +150,14 @@ def text_context(notice: Notice, *, now: dt.datetime) -> dict[str, object]:
         "corner": _cut(shift.corner.name, CORNER_CHARS),
         "when": _when(shift.starts_at, now=now, zone=event.tzinfo),
         "was_corner": _cut(was.get("corner", ""), CORNER_CHARS),
+        "corner_moved": bool(was) and was.get("corner_id") != shift.corner_id,
         "was_when": (
             _when(dt.datetime.fromisoformat(was["starts_at"]), now=now, zone=event.tzinfo)
             if was.get("starts_at")
             else ""
         ),
         "buddy": _cut(buddy.user.get_short_name(), NAME_CHARS) if buddy else "",
-        "phone": _cut(event.volunteer_coordinator_phone, PHONE_CHARS),
+        "phone": phone_short(event.volunteer_coordinator_phone),
         "position": position(signup) if notice.kind == Notice.Kind.WAITLISTED else 0,
         "shift_cancelled": bool(notice.detail.get("shift_cancelled")),
         "reason": _cut(str(notice.detail.get("reason", "")), REASON_CHARS),
@@ -142,20 +175,22 @@ def text_render(notice: Notice, *, now: dt.datetime, language: str) -> str:
     """The text of the notice in one segment. An organizer's message longer than a segment is
     cut, saying the whole is in the email; the other kinds always fit (the tests prove it)."""
     with translation.override(language):
-        context = (
-            _message_context(notice)
-            if notice.kind == Notice.Kind.MESSAGE
-            else text_context(notice, now=now)
-        )
-        text = sms_fit(
-            " ".join(render_to_string(f"notices/sms/{notice.kind}.txt", context).split())
-        )
+        if notice.kind == Notice.Kind.MESSAGE:
+            context = _message_context(notice)
+            stop = sms_fit(" " + _("STOP to end"))
+        else:
+            context, stop = text_context(notice, now=now), ""
+        text = " ".join(render_to_string(f"notices/sms/{notice.kind}.txt", context).split())
+        text = sms_fit(_DOUBLE_STOP.sub(".", text))  # "9 p.m.." after a time ending in "."
         more = sms_fit(" " + _("(all of it by email)"))
-    if septets(text) > SEGMENT:
-        while septets(text) + septets(more) + 3 > SEGMENT:
+    if septets(text) + septets(stop) > SEGMENT:
+        while septets(text) + septets(more) + septets(stop) + 3 > SEGMENT:
             text = text[:-1]
         text = text.rstrip() + "..." + more
-    return text
+    return text + stop
+
+
+_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?=\s|$)")
 
 
 def notice_text_send(*, notice: Notice, now: dt.datetime) -> tuple[str, str]:
@@ -163,15 +198,20 @@ def notice_text_send(*, notice: Notice, now: dt.datetime) -> tuple[str, str]:
     Raises TextRefused (for good) or TextUnavailable / OSError (try later)."""
     consent = text_consent(notice.user_id)
     if consent is None:
-        raise TextRefused("no consent to texts", stopped=False)  # checked before; raced
+        raise TextRefused("no consent to texts")  # checked just before: withdrawn since
     language = notice.user.preferred_language or settings.LANGUAGE_CODE
     body = text_render(notice, now=now, language=language)
     message = sms.Message(body=body, originator=settings.SMS_FROM, recipients=[consent.phone])
     try:
         message.send()
     except TwilioRestException as error:  # Twilio's own answer; network errors are OSError
-        if error.status == 429 or error.status >= 500:
-            raise TextUnavailable(str(error.msg)[:300]) from error
-        # 21610: the number replied STOP to our sender; 21211/21614: not a mobile number.
-        raise TextRefused(str(error.msg)[:300], stopped=error.code == 21610) from error
+        if error.code == TWILIO_NUMBER_STOPPED:
+            raise TextRefused(
+                str(error.msg)[:300], phone=consent.phone, ended=TextConsent.Ended.STOP
+            ) from error
+        if error.code in TWILIO_NUMBER_UNUSABLE:
+            raise TextRefused(
+                str(error.msg)[:300], phone=consent.phone, ended=TextConsent.Ended.REFUSED
+            ) from error
+        raise TextUnavailable(f"Twilio {error.status} {error.code}: {error.msg}"[:300]) from error
     return consent.phone, language

@@ -163,15 +163,24 @@ class ShiftCapacityForm(forms.Form):
             )
         return data
 
-    def times(self, zone: dt.tzinfo) -> tuple[dt.datetime | None, dt.datetime | None]:
-        """The new start and end as instants, or None where the form left them empty."""
+    def times(
+        self, zone: dt.tzinfo, *, current: tuple[dt.datetime, dt.datetime]
+    ) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """The new start and end as instants, or None where the form leaves them as they are
+        (empty, or the same wall-clock times as now: a shift in the hour the clocks repeat, or
+        one past midnight, is not moved by saving its capacity)."""
         data = self.cleaned_data
         if not (data.get("day") and data.get("starts") and data.get("ends")):
             return None, None
-        return (
-            dt.datetime.combine(data["day"], data["starts"], tzinfo=zone),
-            dt.datetime.combine(data["day"], data["ends"], tzinfo=zone),
-        )
+        starts, ends = (moment.astimezone(zone) for moment in current)
+        if (data["day"], data["starts"], data["ends"]) == (
+            starts.date(),
+            starts.time().replace(second=0, microsecond=0),
+            ends.time().replace(second=0, microsecond=0),
+        ):
+            return None, None
+        new_start = dt.datetime.combine(data["day"], data["starts"], tzinfo=zone)
+        return new_start, dt.datetime.combine(data["day"], data["ends"], tzinfo=zone)
 
 
 class ShiftCancelForm(forms.Form):

@@ -247,6 +247,8 @@ class Signup(models.Model):
         indexes = [
             models.Index(fields=["shift", "status", "created_at"], name="signup_shift_queue_idx"),
             models.Index(fields=["user", "status"], name="signup_user_status_idx"),
+            # The notices' minute scan: sign-ups of the last day, for their confirmations.
+            models.Index(fields=["created_at"], name="signup_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -451,15 +451,10 @@ def shift_update(
     )
     locked.corner, locked.starts_at, locked.ends_at = corner, starts_at, ends_at
     locked.capacity, locked.min_volunteers = capacity, min_volunteers
-    for signup in affected if moved else []:
+    for signup in affected:
         signup.shift = locked
-        notices.signup_notice_plan(
-            signup=signup,
-            kind=Notice.Kind.CHANGED,
-            key=f"signup-{signup.pk}-changed-{now.astimezone(dt.UTC):%Y%m%d%H%M%S%f}",
-            detail={"was": was[signup.pk], "now": notices.shift_place(signup)},
-            now=now,
-        )
+    if moved:
+        notices.shift_changed_plan(signups=affected, was=was, now=now)
     promoted = _promote_while_room(shift=locked, now=now)
     locked.refresh_from_db(fields=["confirmed_count"])
     return locked, promoted
@@ -536,13 +531,12 @@ def shift_cancel(*, shift: Shift, reason: str, now: dt.datetime) -> list[Signup]
     Shift.objects.filter(pk=locked.pk).update(  # the database checks it comes to nobody
         confirmed_count=F("confirmed_count") - confirmed, cancelled_at=now, cancelled_reason=reason
     )
-    for signup in affected:
-        notices.signup_notice_plan(
-            signup=signup,
-            kind=Notice.Kind.CANCELLED,
-            detail={"shift_cancelled": True, "reason": reason},
-            now=now,
-        )
+    notices.signups_notice_plan(
+        signups=affected,
+        kind=Notice.Kind.CANCELLED,
+        detail={"shift_cancelled": True, "reason": reason},
+        now=now,
+    )
     return affected
 
 

@@ -209,7 +209,7 @@ def shift_edit(request: HttpRequest, shift: Shift) -> HttpResponse:
     }
     form = ShiftCapacityForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        starts_at, ends_at = form.times(event.tzinfo)
+        starts_at, ends_at = form.times(event.tzinfo, current=(shift.starts_at, shift.ends_at))
         try:
             saved, promoted = services.shift_update(
                 shift=shift,

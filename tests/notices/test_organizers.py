@@ -148,7 +148,7 @@ def test_a_message_to_a_shift_reaches_its_volunteers_in_their_language_by_email_
     )
 
 
-def test_a_message_to_the_whole_day_can_be_unsubscribed_and_is_limited_per_hour() -> None:
+def test_a_message_to_the_whole_day_reaches_everyone_and_is_limited_per_hour() -> None:
     shift = shift_at(dt.datetime(2031, 5, 17, 9, 0, tzinfo=FRESNO))
     event = shift.corner.event
     ana = signed_up(shift, at=shift.starts_at - dt.timedelta(days=10))
@@ -164,8 +164,17 @@ def test_a_message_to_the_whole_day_can_be_unsubscribed_and_is_limited_per_hour(
     assert refused.value.code == "rate"
     assert Broadcast.objects.count() == broadcasts.HOURLY_LIMIT
     assert len(send_due(now + dt.timedelta(minutes=30))) == broadcasts.HOURLY_LIMIT
-    assert "/notices/unsubscribe/" in mail.outbox[0].body
-    assert Notice.objects.filter(user=ana.user, channel="sms").count() == 0
+    # Everyone it reaches holds a shift that day: essential, so no unsubscribe link...
+    assert "/notices/unsubscribe/" not in mail.outbox[0].body
+    # ...and an unsubscribe from last year's thank-you does not silence it.
+    preferences.subscription_set(user_id=ana.user_id, topic="news", subscribed=False,
+                                 how="link", now=now)  # fmt: skip
+    Broadcast.objects.filter(event=event).update(created_at=now - dt.timedelta(hours=2))
+    broadcasts.broadcast_create(event=event, author=author, scope="event",
+                                subject="Storm:\ncancelled", body="The day is cancelled.",
+                                now=now + dt.timedelta(hours=1))  # fmt: skip
+    assert send_due(now + dt.timedelta(hours=1)) == ["sent"]
+    assert mail.outbox[-1].subject.endswith("Storm: cancelled")
 
 
 @pytest.mark.parametrize(

@@ -122,7 +122,7 @@ def test_a_reminder_goes_by_text_too_once_in_the_volunteers_language() -> None:
     assert text.recipients == ["+15595550142"]
     assert text.body == (
         "Recordatorio de Pledgeday: su turno en Blackstone & Shaw es sab, 17 de mayo, 09:00. "
-        "Con Luis. Ayuda: 559-555-0142. STOP para salir"
+        "Con Luis. Ayuda: (559) 555-0142. STOP para salir"
     )
     row = Notice.objects.get(channel=Notice.Channel.SMS)
     assert (row.status, row.address, row.language) == ("sent", "+15595550142", "es")
@@ -166,7 +166,7 @@ def test_a_number_the_provider_refuses_for_stop_ends_the_consent_and_is_not_retr
         "Unsubscribed recipient",
     )
     consent = TextConsent.objects.get()
-    assert consent.withdrawn_how == "refused"
+    assert consent.withdrawn_how == "stop"  # Twilio's 21610: the number replied STOP
 
 
 class Refusing(SmsBackend):
@@ -283,8 +283,8 @@ def test_a_long_message_from_the_organizers_is_cut_to_one_text_saying_the_rest_i
         created_at=NOW, recipients=1,
     )  # fmt: skip
     for language, ending in (
-        ("en", "... (all of it by email)"),
-        ("es", "... (completo por correo)"),
+        ("en", "... (all of it by email) STOP to end"),
+        ("es", "... (completo por correo) STOP para salir"),
     ):
         notice = Notice(user=ana.user, event=shift.corner.event, kind="message", key="m",
                         channel="sms", signup=ana, broadcast=broadcast, due_at=NOW,
