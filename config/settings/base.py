@@ -169,7 +169,7 @@ ADMINS = [("Pledgeday operators", address) for address in env.list("ADMIN_EMAILS
 
 # --- Text messages (django-sms) -------------------------------------------------------------------
 
-# Texts go out only when a backend is set: sms.backends.twilio.SmsBackend in production (with
+# Texts go out only when a backend is set: notices.sms_backends.SmsBackend in production (with
 # TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and SMS_FROM, the sending number); the demo writes them
 # to var/sms/. Without one, the profile offers no texts and none are planned.
 SMS_BACKEND = env.str("SMS_BACKEND", default="")
@@ -177,6 +177,8 @@ SMS_FROM = env.str("SMS_FROM", default="")
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TEXTS_ENABLED = bool(SMS_BACKEND)
+# Seconds a request to the text provider may take (far less than a notice's lease).
+SMS_TIMEOUT = env.float("SMS_TIMEOUT", default=20.0)
 # Numbers typed without a country code are read as numbers of this region.
 PHONE_REGION = env.str("PHONE_REGION", default="US")
 

@@ -163,3 +163,12 @@ def test_a_shift_filled_then_short_again_alerts_the_organizers_again() -> None:
     assert organizers.understaffed_key(shift) in set(
         Notice.objects.filter(kind="understaffed", status="sent").values_list("key", flat=True)
     )
+
+
+@override_settings(TWILIO_ACCOUNT_SID="AC" + "0" * 32, TWILIO_AUTH_TOKEN="token", SMS_TIMEOUT=7.5)
+def test_the_production_text_backend_gives_twilio_a_time_limit() -> None:
+    from notices.sms_backends import SmsBackend as ProductionBackend
+
+    backend = ProductionBackend()
+    assert backend.client is not None
+    assert backend.client.http_client.timeout == 7.5
