@@ -128,22 +128,24 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     person = User.objects.filter(pk=user_id).first()
     if person is None:
         return render(request, "notices/unsubscribe.html", {"invalid": True}, status=404)
-    translation.activate(person.preferred_language)  # the page in the language of the email
-    request.LANGUAGE_CODE = person.preferred_language
     if request.method == "POST":
         again = request.POST.get("again") == "1"
         preferences.subscription_set(
             user_id=user_id, topic=topic, subscribed=again, how="link", now=timezone.now()
         )
-    return render(
-        request,
-        "notices/unsubscribe.html",
-        {
-            "topic": Subscription.Topic(topic),
-            "subscribed": preferences.subscribed(user_id, topic),
-            "done": request.method == "POST",
-        },
-    )
+    # The page in the language of the email, for this response only.
+    with translation.override(person.preferred_language):
+        request.LANGUAGE_CODE = person.preferred_language
+        response = render(
+            request,
+            "notices/unsubscribe.html",
+            {
+                "topic": Subscription.Topic(topic),
+                "subscribed": preferences.subscribed(user_id, topic),
+                "done": request.method == "POST",
+            },
+        )
+    return response
 
 
 STOP_WORDS = frozenset(

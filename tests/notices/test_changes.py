@@ -232,3 +232,19 @@ def test_an_organizer_cancels_a_shift_and_everyone_on_it_is_told_why(client: Cli
     assert f"/shifts/{shift.pk}/signup/" not in listing.content.decode()
     again = client.post(url, {"reason": "twice"})
     assert "already cancelled" in again.content.decode()
+
+
+def test_the_unsubscribe_page_speaks_the_persons_language_without_leaking_it(
+    client: Client,
+) -> None:
+    """The page is in the email's language; the thread's language afterwards is as before (a
+    later task or test in the same thread must not speak Spanish by accident)."""
+    from django.utils import translation
+
+    shift = shift_at(dt.datetime(2031, 5, 17, 9, 0, tzinfo=FRESNO))
+    rosa = signed_up(shift, at=shift.starts_at - dt.timedelta(days=10), language="es")
+    link = preferences.unsubscribe_url(user_id=rosa.user_id, topic="news")
+    before = translation.get_language()
+    page = client.get(link.removeprefix("http://127.0.0.1:8000"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Cancelar la suscripción" in page.content.decode()
+    assert translation.get_language() == before
