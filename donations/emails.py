@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import smtplib
-
 from django.conf import settings
-from django.core.mail import BadHeaderError, send_mail
+from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from config.mail import is_permanent_refusal
 from donations.models import Donation
+
+__all__ = ["is_permanent_refusal", "receipt_email_send"]
 
 
 def receipt_email_send(*, donation: Donation) -> None:
@@ -38,13 +39,3 @@ def receipt_email_send(*, donation: Donation) -> None:
         settings.DEFAULT_FROM_EMAIL,
         [donation.donor_email],
     )
-
-
-def is_permanent_refusal(error: BaseException) -> bool:
-    """Whether the mail server refused the message for good (a bad or unknown address, a 5xx
-    reply): sending it again would fail the same way, so it is not retried."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused | BadHeaderError):
-        return True
-    if isinstance(error, smtplib.SMTPResponseException):
-        return 500 <= error.smtp_code < 600
-    return False

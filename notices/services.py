@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-import smtplib
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -27,6 +26,7 @@ from django.db import transaction
 from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 
+from config.mail import is_permanent_refusal
 from events.models import Event
 from notices import emails, organizers, preferences, texts
 from notices.models import Notice
@@ -519,9 +519,6 @@ def notice_send(*, notice_id: int, now: dt.datetime) -> str:
             address, language = texts.notice_text_send(notice=notice, now=now)
         else:
             address, language = emails.notice_email_send(notice=notice, now=now)
-    except smtplib.SMTPRecipientsRefused as refused:  # the address itself: never retried
-        _finish(notice_id, lease, status=N.FAILED, error=str(refused)[:300])
-        return "failed"
     except texts.TextRefused as refused:  # the number itself: never retried
         with transaction.atomic():
             _finish(notice_id, lease, status=N.FAILED, error=str(refused)[:300])
@@ -529,12 +526,15 @@ def notice_send(*, notice_id: int, now: dt.datetime) -> str:
                 preferences.text_consent_stop(phone=refused.phone, how=refused.ended, now=now)
         return "failed"
     except Exception as error:  # recorded on the row, retried with backoff, then failed
-        # The mail server or provider down or slow (OSError, the soft time limit) — or anything
-        # else (a template, a setting, an answer no one expected): backed off, then failed and
-        # logged for the organizers' log, never left claimed to be sent again and again.
-        final = notice.attempts >= MAX_ATTEMPTS
+        # An address the server refuses (config.mail) fails at once. The mail server or
+        # provider down or slow (OSError, the soft time limit), or anything else (a template, a
+        # setting, an answer no one expected), is backed off, then failed and logged: never
+        # left claimed, to be sent again and again.
         message = f"{type(error).__name__}: {error}"[:300]
-        if final:
+        if is_permanent_refusal(error):
+            _finish(notice_id, lease, status=N.FAILED, error=message)
+            return "failed"
+        if notice.attempts >= MAX_ATTEMPTS:
             _finish(notice_id, lease, status=N.FAILED, error=message)
             logger.error("notice %s not sent after %s attempts: %s", notice_id, MAX_ATTEMPTS, error)
             return "failed"

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -71,6 +72,25 @@ def messages_page(request: HttpRequest, event: Event) -> HttpResponse:
     )
 
 
+def _receipts(event: Event) -> list[tuple[object, int]]:
+    """Donor receipts go out from their own outbox, the gift's row (donations.services.receipts),
+    on the same design: counted here by state, without the donors (finance sees those)."""
+    from donations.models import Donation
+
+    counts = dict(
+        Donation.objects.filter(event=event)
+        .exclude(receipt_status=Donation.ReceiptStatus.NONE)
+        .values_list("receipt_status")
+        .annotate(n=Count("pk"))
+        .values_list("receipt_status", "n")
+    )
+    return [
+        (label, counts[value])
+        for value, label in Donation.ReceiptStatus.choices
+        if counts.get(value)
+    ]
+
+
 def _progress(sent: list[Broadcast]) -> list[list[tuple[object, int]]]:
     """Each message's copies by status, as (label, count), in the statuses' order."""
     counts = broadcasts.broadcast_progress(sent)
@@ -106,6 +126,7 @@ def log(request: HttpRequest, event: Event) -> HttpResponse:
         {
             "event": event,
             "page": page,
+            "receipts": _receipts(event),
             "status": status,
             "statuses": Notice.Status.choices,
             "kind": kind,

@@ -1,5 +1,7 @@
 """Production: refuses to start without its secrets, PostgreSQL and Redis; hardened."""
 
+import os
+
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
@@ -26,8 +28,17 @@ if not env.str("STRIPE_SECRET_KEY", default="") or not env.str("STRIPE_WEBHOOK_S
         "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set: without them the card gateway "
         "would be the demo one, whose webhook secret is public."
     )
-if not env.str("EMAIL_URL", default=""):
-    _refuse("EMAIL_URL must be set: sign-up verification and receipts are sent by email.")
+# Mail goes out by SMTP (EMAIL_URL), or through an email provider's API with django-anymail:
+# EMAIL_BACKEND=anymail.backends.postmark.EmailBackend and the provider's settings as ANYMAIL_*
+# variables (ANYMAIL_POSTMARK_SERVER_TOKEN=... becomes ANYMAIL["POSTMARK_SERVER_TOKEN"]).
+EMAIL_PROVIDER_BACKEND = env.str("EMAIL_BACKEND", default="")
+if EMAIL_PROVIDER_BACKEND and not EMAIL_PROVIDER_BACKEND.startswith("anymail.backends."):
+    _refuse("EMAIL_BACKEND may only name a django-anymail backend; use EMAIL_URL for SMTP.")
+if not env.str("EMAIL_URL", default="") and not EMAIL_PROVIDER_BACKEND:
+    _refuse(
+        "EMAIL_URL (SMTP) or EMAIL_BACKEND (a django-anymail provider) must be set: sign-up "
+        "verification, notices and receipts are sent by email."
+    )
 
 DEBUG = False
 CSRF_TRUSTED_ORIGINS = env.list(
@@ -51,8 +62,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL")
-vars().update(EMAIL_CONFIG)
+if EMAIL_PROVIDER_BACKEND:
+    EMAIL_BACKEND = EMAIL_PROVIDER_BACKEND
+    ANYMAIL = {
+        name.removeprefix("ANYMAIL_"): value
+        for name, value in os.environ.items()
+        if name.startswith("ANYMAIL_")
+    }
+else:
+    EMAIL_CONFIG = env.email_url("EMAIL_URL")
+    vars().update(EMAIL_CONFIG)
 
 # Production runs behind one load balancer by default: the donor's address (for the gift-start
 # limits) is the one it appends to X-Forwarded-For. Set TRUSTED_PROXY_COUNT to the number of

@@ -47,7 +47,7 @@ def test_production_starts_with_everything_set() -> None:
         ("ALLOWED_HOSTS", "ALLOWED_HOSTS must list"),
         ("DATABASE_URL", "DATABASE_URL must point at PostgreSQL"),
         ("REDIS_URL", "REDIS_URL must be set"),
-        ("EMAIL_URL", "EMAIL_URL must be set"),
+        ("EMAIL_URL", "EMAIL_URL (SMTP) or EMAIL_BACKEND (a django-anymail provider) must be set"),
         ("STRIPE_SECRET_KEY", "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set"),
         ("STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set"),
     ],
@@ -67,3 +67,15 @@ def test_production_refuses_sqlite() -> None:
 def test_production_refuses_a_short_secret_key() -> None:
     result = run_check({**GOOD, "SECRET_KEY": "short"})
     assert "at least 50 characters" in result.stderr
+
+
+def test_production_sends_mail_through_an_email_provider_with_anymail() -> None:
+    env = {k: v for k, v in GOOD.items() if k != "EMAIL_URL"}
+    env.update(
+        EMAIL_BACKEND="anymail.backends.postmark.EmailBackend",
+        ANYMAIL_POSTMARK_SERVER_TOKEN="server-token",
+    )
+    result = run_check(env)
+    assert result.returncode == 0, result.stderr
+    refused = run_check({**env, "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"})
+    assert "EMAIL_BACKEND may only name a django-anymail backend" in refused.stderr

@@ -204,3 +204,15 @@ def test_a_message_that_cannot_go_says_why_and_writes_nothing(fields: dict, code
     assert refused.value.code == code
     assert not Broadcast.objects.exists()
     assert not Notice.objects.exists()
+
+
+def test_the_log_counts_the_days_donor_receipts_without_naming_donors(client: Client) -> None:
+    shift = shift_at(dt.datetime(2031, 5, 17, 9, 0, tzinfo=FRESNO))
+    event = shift.corner.event
+    CardDonationFactory(event=event, receipt_status=Donation.ReceiptStatus.SENT,
+                        donor_email="donor@example.org")  # fmt: skip
+    CardDonationFactory(event=event, receipt_status=Donation.ReceiptStatus.FAILED)
+    client.force_login(MembershipFactory(event=event, role=Membership.Role.ORGANIZER).user)
+    page = client.get(reverse("notices:log", args=[event.slug])).content.decode()
+    assert "Donor receipts: Sent: 1 · Failed: 1" in page
+    assert "donor@example.org" not in page

@@ -172,3 +172,33 @@ def test_the_production_text_backend_gives_twilio_a_time_limit() -> None:
     backend = ProductionBackend()
     assert backend.client is not None
     assert backend.client.http_client.timeout == 7.5
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        "anymail",  # the email provider refuses the address
+        "smtp-550",  # the SMTP server's 5xx
+    ],
+)
+@override_settings(EMAIL_BACKEND="tests.support.mail.FailingBackend")
+def test_an_address_refused_for_good_fails_at_once_as_a_receipt_would(refusal: str) -> None:
+    import smtplib
+
+    from anymail.exceptions import AnymailRecipientsRefused
+
+    shift = shift_at(dt.datetime(2031, 5, 17, 9, 0, tzinfo=FRESNO))
+    signed_up(shift, at=shift.starts_at - dt.timedelta(days=10))
+    now = shift.starts_at - dt.timedelta(hours=24)
+    services.reminders_plan(now=now)
+    [notice_id] = services.notices_due(now=now)
+    FailingBackend.failures = [
+        AnymailRecipientsRefused("rejected")
+        if refusal == "anymail"
+        else smtplib.SMTPDataError(550, b"mailbox unavailable")
+    ]
+    try:
+        assert services.notice_send(notice_id=notice_id, now=now) == "failed"
+    finally:
+        FailingBackend.failures = []
+    assert Notice.objects.get(pk=notice_id).attempts == 1
