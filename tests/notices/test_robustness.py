@@ -13,7 +13,6 @@ import pytest
 import sms
 from django.core import mail
 from django.test import override_settings
-from sms.backends.locmem import SmsBackend
 from twilio.base.exceptions import TwilioRestException
 
 from events.models import Event, Membership
@@ -22,6 +21,7 @@ from notices.models import Notice, TextConsent
 from tests.factories import MembershipFactory
 from tests.notices.test_reminders import FRESNO, shift_at, signed_up
 from tests.support.mail import FailingBackend
+from tests.support.texting import RefusingSmsBackend
 from volunteers import services as volunteer_services
 
 pytestmark = pytest.mark.django_db
@@ -115,20 +115,13 @@ def test_twilios_errors_about_its_own_side_are_retried_about_the_number_end_text
     now = shift.starts_at - dt.timedelta(hours=24)
     services.reminders_plan(now=now)
     text = Notice.objects.get(channel="sms")
-    Refusing.errors = [TwilioRestException(status, "https://api.twilio.com", msg="no", code=code)]
-    with override_settings(SMS_BACKEND="tests.notices.test_robustness.Refusing"):
+    RefusingSmsBackend.errors = [
+        TwilioRestException(status, "https://api.twilio.com", msg="no", code=code)
+    ]
+    with override_settings(SMS_BACKEND="tests.support.texting.RefusingSmsBackend"):
         assert services.notice_send(notice_id=text.pk, now=now) == outcome
     consent = TextConsent.objects.get()
     assert consent.withdrawn_how == consent_ends
-
-
-class Refusing(SmsBackend):
-    errors: list[Exception] = []
-
-    def send_messages(self, messages):  # type: ignore[no-untyped-def]
-        if Refusing.errors:
-            raise Refusing.errors.pop(0)
-        return super().send_messages(messages)
 
 
 def test_a_shift_moved_and_moved_back_before_anyone_heard_tells_nothing() -> None:

@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sms.backends.locmem import SmsBackend
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
@@ -24,6 +23,7 @@ from notices import preferences, services, texts
 from notices.models import Notice, TextConsent
 from tests.factories import volunteer
 from tests.notices.test_reminders import FRESNO, run_scan, shift_at, signed_up
+from tests.support.texting import RefusingSmsBackend
 from volunteers import services as volunteer_services
 from volunteers.models import Signup
 
@@ -151,8 +151,8 @@ def test_a_number_the_provider_refuses_for_stop_ends_the_consent_and_is_not_retr
         400, "https://api.twilio.com", msg="Unsubscribed recipient", code=21610
     )
     busy = TwilioRestException(503, "https://api.twilio.com", msg="Service unavailable", code=20503)
-    with override_settings(SMS_BACKEND="tests.notices.test_texts.Refusing"):
-        Refusing.errors = [busy, refused]
+    with override_settings(SMS_BACKEND="tests.support.texting.RefusingSmsBackend"):
+        RefusingSmsBackend.errors = [busy, refused]
         services.reminders_plan(now=at_2)
         sms_row = Notice.objects.filter(channel="sms").order_by("pk").first()
         assert sms_row is not None
@@ -167,15 +167,6 @@ def test_a_number_the_provider_refuses_for_stop_ends_the_consent_and_is_not_retr
     )
     consent = TextConsent.objects.get()
     assert consent.withdrawn_how == "stop"  # Twilio's 21610: the number replied STOP
-
-
-class Refusing(SmsBackend):
-    errors: list[Exception] = []
-
-    def send_messages(self, messages):  # type: ignore[no-untyped-def]
-        if Refusing.errors:
-            raise Refusing.errors.pop(0)
-        return super().send_messages(messages)
 
 
 @override_settings(TWILIO_AUTH_TOKEN="twilio-test-token", SITE_URL="https://pledge.example.org")
