@@ -47,7 +47,7 @@ def test_moving_a_shift_tells_everyone_on_it_what_changed_in_their_language() ->
     assert "When: Saturday, May 17, 2031, 10 a.m.–1 p.m. (America/Los_Angeles)" in english.body
     assert "Before:\nWhen: Saturday, May 17, 2031, 9 a.m.–noon" in english.body
     spanish = next(m for m in mail.outbox if m.to == [rosa.user.email])
-    assert "Su turno cambió: Blackstone & Shaw, sábado a las 10:00" in spanish.subject
+    assert "Tu turno cambió: Blackstone & Shaw, sábado a las 10:00" in spanish.subject
     assert "Antes:" in spanish.body
     assert "<s>" in spanish.alternatives[0][0]
     # The reminders follow the shift: at the new time, not the old.
@@ -122,7 +122,7 @@ def test_the_thank_you_carries_an_unsubscribe_link_that_works_without_signing_in
     assert "Cancelar la suscripción" in page.content.decode()  # in the email's language
     assert preferences.subscribed(rosa.user_id, "news")  # a GET changes nothing
     done = client.post(path, {"List-Unsubscribe": "One-Click"})  # RFC 8058, no CSRF token
-    assert "ya no recibirá estos correos" in done.content.decode()
+    assert "ya no recibirás estos correos" in done.content.decode()
     assert not preferences.subscribed(rosa.user_id, "news")
     # The next day's thank-you is not sent; shift notices still are.
     Notice.objects.all().delete()

@@ -48,7 +48,7 @@ def test_a_full_shift_puts_people_on_the_waitlist_with_their_place_in_spanish() 
     assert rosa.status == rosa.Status.WAITLISTED
     run_scan(at + dt.timedelta(minutes=11))
     message = next(m for m in mail.outbox if m.to == [rosa.user.email])
-    assert "Lista de espera de Blackstone & Shaw: usted es el número 1" in message.subject
+    assert "Lista de espera de Blackstone & Shaw: eres el número 1" in message.subject
     assert Notice.objects.get(user=rosa.user).kind == Notice.Kind.WAITLISTED
 
 

@@ -86,8 +86,8 @@ def test_a_volunteer_signing_up_for_a_shift_soon_gets_confirmation_and_reminder_
     subjects = [" ".join(subject.split()) for _to, subject, _body in new_mail]
     local = Shift.objects.get(pk=shift.pk).starts_at.astimezone(event.tzinfo)
     assert len(subjects) == 2, subjects
-    assert subjects[1] == f"[Pledgeday] Hoy a las {local:%H:%M}: su turno en {shift.corner.name}"
-    assert subjects[0].startswith(f"[Pledgeday] Tiene su lugar en {shift.corner.name}, ")
+    assert subjects[1] == f"[Pledgeday] Hoy a las {local:%H:%M}: tu turno en {shift.corner.name}"
+    assert subjects[0].startswith(f"[Pledgeday] Tienes tu lugar en {shift.corner.name}, ")
     assert f"a las {local:%H:%M}" in subjects[0]
     assert "Olivia Ortega: 559-555-0110" in new_mail[1][2]  # the day-of coordinator
     to_her_phone = texts(sms_dir)[before[1] :]

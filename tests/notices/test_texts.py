@@ -121,7 +121,7 @@ def test_a_reminder_goes_by_text_too_once_in_the_volunteers_language() -> None:
     [text] = sms.outbox
     assert text.recipients == ["+15595550142"]
     assert text.body == (
-        "Recordatorio de Pledgeday: su turno en Blackstone & Shaw es sab, 17 de mayo, 09:00. "
+        "Recordatorio de Pledgeday: tu turno en Blackstone & Shaw es sab, 17 de mayo, 09:00. "
         "Con Luis. Ayuda: (559) 555-0142. STOP para salir"
     )
     row = Notice.objects.get(channel=Notice.Channel.SMS)

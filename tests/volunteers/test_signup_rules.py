@@ -249,7 +249,7 @@ def test_promotion_emails_the_promoted_volunteer_once_in_their_language(mailoutb
         "sent"
     ]
     assert [m.to for m in mailoutbox] == [[waiting_person.email]]
-    assert "Se abrió un lugar: está en" in mailoutbox[0].subject
+    assert "Se abrió un lugar: estás en" in mailoutbox[0].subject
     assert "&amp;" not in mailoutbox[0].subject + mailoutbox[0].body
 
     from volunteers.tasks import signup_promoted_notify
