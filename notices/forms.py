@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Corner, Event, Shift
@@ -35,7 +36,10 @@ class BroadcastForm(forms.Form):
 
     def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        shifts = Shift.objects.filter(corner__event=event).select_related("corner")
+        # Shifts someone can still be on: not cancelled, not over.
+        shifts = Shift.objects.filter(
+            corner__event=event, cancelled_at__isnull=True, ends_at__gt=timezone.now()
+        ).select_related("corner")
         self.fields["shift"].queryset = shifts.order_by("starts_at", "corner__name")  # type: ignore[attr-defined]
         self.fields["shift"].label_from_instance = lambda shift: _shift_label(shift, event)  # type: ignore[attr-defined]
         self.fields["corner"].queryset = Corner.objects.filter(event=event).order_by("name")  # type: ignore[attr-defined]

@@ -465,7 +465,7 @@ def _still_wanted(notice: Notice, *, now: dt.datetime) -> str:
     if notice.kind == Notice.Kind.CHANGED and not _same_place(
         notice.detail.get("now") or {}, shift_place(signup)
     ):
-        return "the shift changed again (a later notice says so)"
+        return "the shift changed again since"
     return ""
 
 

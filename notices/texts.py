@@ -46,7 +46,7 @@ _SPELLED = {
 CORNER_CHARS = 28
 NAME_CHARS = 12
 PHONE_CHARS = 16  # E.164 is at most 16 characters: a number always fits whole
-REASON_CHARS = 36
+REASON_CHARS = (100, 70, 50, 36)  # the longest that fits, tried in order
 
 
 class TextRefused(Exception):
@@ -92,8 +92,14 @@ def septets(text: str) -> int:
 
 
 def _cut(value: str, limit: int) -> str:
+    """The value in at most `limit` characters, cut after a whole word where there is one."""
     value = " ".join(value.split())
-    return value if len(value) <= limit else value[: limit - 1].rstrip() + "."
+    if len(value) <= limit:
+        return value
+    cut = value[: limit - 3]
+    if " " in cut[limit // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.") + "..."
 
 
 def _when(moment: dt.datetime, *, now: dt.datetime, zone: dt.tzinfo) -> str:
@@ -131,7 +137,9 @@ def phone_short(raw: str) -> str:
     return formatted
 
 
-def text_context(notice: Notice, *, now: dt.datetime) -> dict[str, object]:
+def text_context(
+    notice: Notice, *, now: dt.datetime, reason_chars: int = REASON_CHARS[-1]
+) -> dict[str, object]:
     """What a text names, each part cut to its length; call with the language active."""
     from volunteers.models import Signup
 
@@ -160,7 +168,7 @@ def text_context(notice: Notice, *, now: dt.datetime) -> dict[str, object]:
         "phone": phone_short(event.volunteer_coordinator_phone),
         "position": position(signup) if notice.kind == Notice.Kind.WAITLISTED else 0,
         "shift_cancelled": bool(notice.detail.get("shift_cancelled")),
-        "reason": _cut(str(notice.detail.get("reason", "")), REASON_CHARS),
+        "reason": _cut(str(notice.detail.get("reason", "")), reason_chars),
     }
 
 
@@ -180,14 +188,27 @@ def text_render(notice: Notice, *, now: dt.datetime, language: str) -> str:
             stop = sms_fit(" " + _("STOP to end"))
         else:
             context, stop = text_context(notice, now=now), ""
-        text = " ".join(render_to_string(f"notices/sms/{notice.kind}.txt", context).split())
-        text = sms_fit(_DOUBLE_STOP.sub(".", text))  # "9 p.m.." after a time ending in "."
+        text = _render(notice.kind, context)
+        if notice.detail.get("reason"):  # the organizer's reason, as long as the text allows
+            for chars in REASON_CHARS:
+                text = _render(
+                    notice.kind, {**context, "reason": _cut(notice.detail["reason"], chars)}
+                )
+                if septets(text) <= SEGMENT:
+                    break
         more = sms_fit(" " + _("(all of it by email)"))
     if septets(text) + septets(stop) > SEGMENT:
         while septets(text) + septets(more) + septets(stop) + 3 > SEGMENT:
             text = text[:-1]
-        text = text.rstrip() + "..." + more
+        if " " in text[len(text) // 2 :]:
+            text = text.rsplit(" ", 1)[0]  # after a whole word
+        text = text.rstrip(" ,;:.") + "..." + more
     return text + stop
+
+
+def _render(kind: str, context: dict[str, object]) -> str:
+    text = " ".join(render_to_string(f"notices/sms/{kind}.txt", context).split())
+    return sms_fit(_DOUBLE_STOP.sub(".", text))  # "9 p.m.." after a time ending in "."
 
 
 _DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?=\s|$)")

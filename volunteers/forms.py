@@ -49,7 +49,11 @@ class ProfileForm(forms.Form):
     )
     age_band = forms.ChoiceField(label=_("Your age"), choices=AgeBand.choices)
     emergency_contact_name = forms.CharField(label=_("Emergency contact"), max_length=120)
-    emergency_contact_phone = forms.CharField(label=_("Emergency contact phone"), max_length=40)
+    emergency_contact_phone = forms.CharField(
+        label=_("Emergency contact phone"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
     preferred_city = forms.CharField(
         label=_("City you prefer to volunteer in"), max_length=80, required=False
     )

@@ -177,7 +177,9 @@ def shift_cancel(request: HttpRequest, shift: Shift) -> HttpResponse:
         else:
             messages.success(
                 request,
-                ngettext(
+                _("The shift is cancelled.")
+                if not cancelled
+                else ngettext(
                     "The shift is cancelled; %(count)s volunteer is told why.",
                     "The shift is cancelled; %(count)s volunteers are told why.",
                     len(cancelled),

@@ -77,7 +77,7 @@ def test_a_shift_moved_twice_before_the_notices_went_tells_only_the_latest() -> 
     assert "Cedar & Kings Canyon" in message.subject
     assert "Where: Blackstone & Shaw" in message.body  # before: the other corner
     skipped = Notice.objects.get(status=Notice.Status.SKIPPED)
-    assert skipped.error == "the shift changed again (a later notice says so)"
+    assert skipped.error == "the shift changed again since"
 
 
 def test_a_move_that_would_double_book_a_volunteer_is_refused_naming_them() -> None:
@@ -248,3 +248,19 @@ def test_the_unsubscribe_page_speaks_the_persons_language_without_leaking_it(
     page = client.get(link.removeprefix("http://127.0.0.1:8000"), HTTP_ACCEPT_LANGUAGE="en")
     assert "Cancelar la suscripción" in page.content.decode()
     assert translation.get_language() == before
+
+
+def test_a_cancelled_shifts_page_says_so_instead_of_offering_a_sign_up(client: Client) -> None:
+    shift = shift_at(dt.datetime(2031, 5, 17, 9, 0, tzinfo=FRESNO))
+    volunteer_services.shift_cancel(
+        shift=shift, reason="Road work", now=shift.starts_at - dt.timedelta(days=3)
+    )
+    person = signed_up(
+        shift_at(dt.datetime(2031, 6, 17, 9, 0, tzinfo=FRESNO)),
+        at=shift.starts_at - dt.timedelta(days=3),
+    ).user
+    client.force_login(person)
+    page = client.get(reverse("volunteers:shift_signup", args=[shift.pk])).content.decode()
+    assert "The organizers cancelled this shift." in page
+    assert "Road work" in page
+    assert "Confirm my sign-up" not in page

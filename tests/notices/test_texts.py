@@ -283,3 +283,21 @@ def test_a_long_message_from_the_organizers_is_cut_to_one_text_saying_the_rest_i
         text = texts.text_render(notice, now=NOW, language=language)
         assert text.endswith(ending), text
         assert texts.septets(text) <= texts.SEGMENT
+
+
+def test_a_cancelled_shifts_text_carries_the_whole_reason_when_it_fits_else_whole_words() -> None:
+    shift = shift_at(dt.datetime(2031, 5, 17, 9, 0, tzinfo=FRESNO))
+    ana = signed_up(shift, at=shift.starts_at - dt.timedelta(days=10))
+    for reason, shown in (
+        ("Obras en la calle cerraron la esquina", "(Obras en la calle cerraron la esquina)"),
+        ("The city closed Blackstone for a parade and the police asked us to stay off the "
+         "sidewalks between Shaw and Bullard all morning", "..."),
+    ):  # fmt: skip
+        notice = Notice(user=ana.user, event=shift.corner.event, kind="cancelled", key="c",
+                        channel="sms", signup=ana, due_at=NOW, created_at=NOW,
+                        detail={"shift_cancelled": True, "reason": reason})  # fmt: skip
+        text = texts.text_render(notice, now=NOW, language="es")
+        assert shown in text, text
+        assert texts.septets(text) <= texts.SEGMENT
+        words = text.split("(", 1)[1].split(")", 1)[0].removesuffix("...").split()
+        assert all(word in reason for word in words), text  # no word cut in two
