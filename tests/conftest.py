@@ -31,6 +31,18 @@ def _services_required_by_markers(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language: a request made with the test client
+    in Spanish leaves Spanish active in the thread (the locale middleware activates it and
+    nothing deactivates it), and a later test's messages would be Spanish."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _empty_sms_outbox() -> None:
     """django-sms's memory backend keeps one outbox for the process: each test starts empty."""
     import sms
