@@ -1,17 +1,20 @@
 """Notices: planned into the outbox (notices.models.Notice), then claimed, sent and marked.
 
-- `reminders_plan` (the beat's scan, every minute) writes a reminder row for each confirmed
-  sign-up whose reminder moment (the shift's start less each of the event's `reminder_hours`)
-  has come while the shift has not started — but only if the volunteer was confirmed before that
-  moment: signing up after it sends no stale reminder. Rows are inserted with ON CONFLICT DO
-  NOTHING on (person, kind, key, channel), so two beats, or the same scan run twice, plan once.
-- `notice_send` claims one row with a single UPDATE (pending, or a claim whose lease expired: a
-  killed worker), checks it is still wanted (the sign-up still confirmed, the shift at the same
-  time and not started), sends it outside any lock, and marks it sent; a transient error (the
-  mail server down) puts it back for a later attempt, a permanent refusal or the last attempt
-  marks it failed. Delivery is at least once at the mail server's edge: a worker killed after
-  the server accepted a message but before the row says "sent" sends it again once its lease
-  expires — the one case the outbox cannot close.
+- Planning. The beat's minute scan (notices.tasks) plans what time brings: reminders at the
+  event's hours before each confirmed shift (only the latest moment that has come; none for a
+  volunteer confirmed after it), confirmations, waitlist notes, thank-yous, invitations, and the
+  organizers' notices (notices.organizers). What a change brings (a promotion, a shift moved or
+  cancelled, a place cancelled, an organizer's message) is planned in that change's transaction
+  and queued on commit (`plan_and_queue`). Rows go in with ON CONFLICT DO NOTHING on (person,
+  kind, key, channel): two beats, or a scan run twice, plan once. A text twin is planned for
+  those who agreed to texts.
+- Sending. `notice_send` claims one row with a single UPDATE (pending, or a claim whose lease
+  expired: a killed worker), checks it is still wanted (`_still_wanted`), sends it outside any
+  lock, and records the outcome under its own claim only. A refused address or number fails it
+  at once; any other failure backs it off (1, 2, 4, 8, 16 minutes), then fails it. Delivery is
+  at least once at the provider's edge: a worker killed after the provider accepted a message
+  but before the row says "sent" sends it again once its lease expires — the one case an outbox
+  cannot close.
 """
 
 from __future__ import annotations
