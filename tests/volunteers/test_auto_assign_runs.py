@@ -122,7 +122,7 @@ def test_a_run_that_breaks_is_recorded_as_failed(
     def broken(**_kwargs: object) -> list[object]:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(services, "event_auto_assign", broken)
+    monkeypatch.setattr(services.pool, "event_auto_assign", broken)
     with django_capture_on_commit_callbacks(execute=True):
         run = request_run(event, organizer)
     run.refresh_from_db()

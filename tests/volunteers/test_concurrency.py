@@ -1,9 +1,9 @@
 """Sign-ups under concurrency, on PostgreSQL, each writer a thread with its own connection.
 
-Capacity is decided under the shift's row lock (volunteers.services._shift_lock). The control run
-replaces that lock with a plain read and lines every writer up after it: they all see the shift
-empty, all try to confirm, and those past capacity crash into the database's check constraint
-instead of joining the waitlist. That is the race the lock closes.
+Capacity is decided under the shift's row lock (volunteers.services.signups._shift_lock). The
+control run replaces that lock with a plain read and lines every writer up after it: they all see
+the shift empty, all try to confirm, and those past capacity crash into the database's check
+constraint instead of joining the waitlist. That is the race the lock closes.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def test_control_without_the_shift_lock_the_race_shows(monkeypatch) -> None:
         everyone_has_read.wait()  # every writer now believes the shift is empty
         return seen
 
-    monkeypatch.setattr(services, "_shift_lock", read_without_lock)
+    monkeypatch.setattr(services.signups, "_shift_lock", read_without_lock)
     outcomes = run_at_once([sign_up_job(p, shift, now) for p in people])
     assert outcomes.count("ok:confirmed") == CAPACITY
     assert outcomes.count("IntegrityError") == WRITERS - CAPACITY  # nobody waitlisted: crashes
@@ -191,7 +191,7 @@ def test_control_lowering_the_capacity_without_the_shift_lock_crashes(monkeypatc
         everyone_has_read.wait()  # the lowering saw 1 confirmed, the newcomers saw room for 4
         return seen
 
-    monkeypatch.setattr(services, "_shift_lock", read_without_lock)
+    monkeypatch.setattr(services.signups, "_shift_lock", read_without_lock)
     outcomes = run_at_once(jobs)
     assert "IntegrityError" in outcomes  # only the database's check constraint stopped it
     saved = Shift.objects.get(pk=shift.pk)
