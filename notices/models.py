@@ -94,8 +94,13 @@ class Notice(models.Model):
                 name="notice_due_idx",
             ),
             models.Index(fields=["event", "created_at"], name="notice_event_idx"),
-            # The attention scan's "told in the last hour?" (notices.organizers).
-            models.Index(fields=["kind", "created_at"], name="notice_kind_created_idx"),
+            # The attention scan's "told in the last hour?" (notices.organizers): partial, so
+            # that no other query is tempted by an index on the kind alone.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(kind="attention"),
+                name="notice_attention_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -229,6 +229,7 @@ def reminders_plan(*, now: dt.datetime) -> int:
                 .filter(~Exists(planned))
                 .select_related("shift")
                 .only("pk", "user_id", "shift__starts_at")
+                .order_by()
             )
             rows += [
                 Notice(
@@ -507,9 +508,13 @@ def notice_send(*, notice_id: int, now: dt.datetime) -> str:
     lease = _claim(notice_id, now=now)
     if lease is None:
         return "not due"
-    notice = Notice.objects.select_related(
-        "user", "event", "signup__shift__corner__event", "shift__corner", "broadcast__author"
-    ).get(pk=notice_id)
+    # The joins every kind needs (each one more costs planning time on every send); an
+    # organizer's notice loads its shift or message when it is used.
+    notice = Notice.objects.select_related("user", "event", "signup__shift__corner").get(
+        pk=notice_id
+    )
+    if notice.signup is not None:
+        notice.signup.shift.corner.event = notice.event  # the same pledge day
     reason = _still_wanted(notice, now=now)
     if reason:
         # The key is set aside, so that the same notice may be planned again if it becomes
