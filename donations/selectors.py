@@ -100,6 +100,17 @@ def event_attention_count(*, event: Event) -> int:
     )
 
 
+def event_receipt_counts(*, event: Event) -> dict[str, int]:
+    """How many of the day's receipts are in each state (those due a receipt), by state."""
+    return dict(
+        Donation.objects.filter(event=event)
+        .exclude(receipt_status=Donation.ReceiptStatus.NONE)
+        .values_list("receipt_status")
+        .annotate(n=Count("id"))
+        .values_list("receipt_status", "n")
+    )
+
+
 def donation_under_review(*, donation: Donation) -> bool:
     """Whether a payment of this gift is parked for a person (the thank-you page says so)."""
     return StripeEvent.objects.filter(donation=donation, status=StripeEvent.Status.PARKED).exists()

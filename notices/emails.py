@@ -17,6 +17,7 @@ from notices.models import Notice
 from notices.preferences import topic_of, unsubscribe_url
 from volunteers.calendars import signups_calendar
 from volunteers.models import Signup
+from volunteers.selectors import shift_buddies, waitlist_position
 
 
 def map_link(corner: Corner) -> str:
@@ -36,13 +37,7 @@ def _shift_context(notice: Notice, *, now: dt.datetime) -> dict[str, object]:
     shift = signup.shift
     corner = shift.corner
     event = corner.event
-    buddies = [
-        other.user.get_short_name()
-        for other in Signup.objects.filter(shift=shift, status=Signup.Status.CONFIRMED)
-        .exclude(pk=signup.pk)
-        .select_related("user")
-        .order_by("confirmed_at", "pk")
-    ]
+    buddies = [other.user.get_short_name() for other in shift_buddies(signup)]
     was = notice.detail.get("was") or {}
     return {
         "detail": notice.detail,
@@ -191,19 +186,6 @@ CONTEXTS = {
 }
 
 
-def position(signup: Signup) -> int:
-    """Where the sign-up stands on its shift's waitlist (1 is next)."""
-    return (
-        Signup.objects.filter(
-            shift_id=signup.shift_id,
-            status=Signup.Status.WAITLISTED,
-            created_at__lte=signup.created_at,
-        )
-        .exclude(created_at=signup.created_at, pk__gt=signup.pk)
-        .count()
-    )
-
-
 def notice_email_send(*, notice: Notice, now: dt.datetime) -> tuple[str, str]:
     """Render and send the notice; returns (address, language). OSError and SMTP errors from
     the backend propagate to the caller, which decides about retrying."""
@@ -218,7 +200,7 @@ def notice_email_send(*, notice: Notice, now: dt.datetime) -> tuple[str, str]:
         context = build(notice) if build else _shift_context(notice, now=now)
         context["unsubscribe_url"] = unsubscribe
         if notice.kind == Notice.Kind.WAITLISTED and notice.signup is not None:
-            context["position"] = position(notice.signup)
+            context["position"] = waitlist_position(notice.signup)
         subject = render_to_string(f"notices/email/{name}_subject.txt", context).strip()
         text = render_to_string(f"notices/email/{name}.txt", context)
         html = render_to_string(f"notices/email/{name}.html", context)

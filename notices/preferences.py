@@ -121,6 +121,24 @@ def text_consent_stop(*, phone: str, how: str, now: dt.datetime) -> int:
     )
 
 
+# Twilio's opt-out words, and Spanish ALTO and PARAR.
+STOP_WORDS = frozenset(
+    ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT", "ALTO", "PARAR")
+)
+
+
+def text_reply_receive(*, phone: str, body: str, opt_out_type: str, now: dt.datetime) -> bool:
+    """A reply to our number (its sender already checked): STOP or a synonym, alone, or Twilio
+    saying it is an opt-out, ends every consent for the number. Returns whether it did."""
+    words = body.strip().upper().split()
+    stop = opt_out_type.upper() == "STOP" or (
+        len(words) == 1 and words[0].strip(".!") in STOP_WORDS
+    )
+    if stop:
+        text_consent_stop(phone=phone, how=TextConsent.Ended.STOP, now=now)
+    return stop
+
+
 def subscribed(user_id: int, topic: str) -> bool:
     row = Subscription.objects.filter(user_id=user_id, topic=topic).first()
     return row.subscribed if row is not None else TOPIC_DEFAULTS[Subscription.Topic(topic)]

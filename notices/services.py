@@ -32,8 +32,8 @@ from django.db.models.functions import Coalesce
 from config.mail import is_permanent_refusal
 from events.models import Event
 from notices import emails, organizers, preferences, texts
-from notices.models import Notice
-from volunteers.models import Signup
+from notices.models import Notice, Subscription
+from volunteers.models import Signup, User
 
 logger = logging.getLogger(__name__)
 N = Notice.Status
@@ -304,10 +304,12 @@ def thanks_plan(*, now: dt.datetime) -> int:
         status=Event.Status.CLOSED, closed_at__gte=now - THANKS_WINDOW, closed_at__lte=now
     )
     for event in closed:
-        told = Notice.objects.filter(event=event, kind=Notice.Kind.THANKS).values("user_id")
+        told = Notice.objects.filter(
+            event=event, kind=Notice.Kind.THANKS, user_id=OuterRef("user_id")
+        )
         served = (
             Signup.objects.filter(shift__corner__event=event, checked_in_at__isnull=False)
-            .exclude(user_id__in=told)
+            .filter(~Exists(told))
             .order_by("user_id", "checked_in_at")
         )
         seen: set[int] = set()
@@ -334,8 +336,6 @@ def invites_plan(*, now: dt.datetime) -> int:
     """An invitation to each pledge day open for sign-ups, for the volunteers of earlier days
     who asked to hear about future ones (on their profile) and have not signed up for it yet;
     once per person and day."""
-    from notices.models import Subscription
-
     rows = []
     open_days = Event.objects.filter(
         Q(signup_opens_at__isnull=True) | Q(signup_opens_at__lte=now),
@@ -344,8 +344,6 @@ def invites_plan(*, now: dt.datetime) -> int:
         starts_at__gt=now,
     )
     for event in open_days:
-        from volunteers.models import User
-
         served_before = Signup.objects.filter(
             user=OuterRef("pk"),
             status=Signup.Status.CONFIRMED,

@@ -21,9 +21,9 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from twilio.base.exceptions import TwilioRestException
 
-from notices.emails import position
 from notices.models import Notice, TextConsent
 from notices.preferences import text_consent
+from volunteers.selectors import shift_buddies, waitlist_position
 
 SEGMENT = 160
 # GSM 03.38: the basic set (one septet each) and the extension set (an escape plus one).
@@ -141,18 +141,10 @@ def text_context(
     notice: Notice, *, now: dt.datetime, reason_chars: int = REASON_CHARS[-1]
 ) -> dict[str, object]:
     """What a text names, each part cut to its length; call with the language active."""
-    from volunteers.models import Signup
-
     signup = notice.signup
     assert signup is not None  # noqa: S101 (every kind sent by text is about a sign-up)
     shift, event = signup.shift, notice.event
-    buddy = (
-        Signup.objects.filter(shift=shift, status=Signup.Status.CONFIRMED)
-        .exclude(pk=signup.pk)
-        .select_related("user")
-        .order_by("confirmed_at", "pk")
-        .first()
-    )
+    buddy = shift_buddies(signup).first()
     was = notice.detail.get("was") or {}
     return {
         "corner": _cut(shift.corner.name, CORNER_CHARS),
@@ -166,7 +158,7 @@ def text_context(
         ),
         "buddy": _cut(buddy.user.get_short_name(), NAME_CHARS) if buddy else "",
         "phone": phone_short(event.volunteer_coordinator_phone),
-        "position": position(signup) if notice.kind == Notice.Kind.WAITLISTED else 0,
+        "position": waitlist_position(signup) or 0,
         "shift_cancelled": bool(notice.detail.get("shift_cancelled")),
         "reason": _cut(str(notice.detail.get("reason", "")), reason_chars),
     }

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,7 +21,7 @@ from events.models import Event
 from events.permissions import event_by_slug, organizer_view, user_can_organize_event
 from notices import broadcasts, preferences
 from notices.forms import BroadcastForm
-from notices.models import Broadcast, Notice, Subscription, TextConsent
+from notices.models import Broadcast, Notice, Subscription
 from volunteers.auth import signed_in_user
 from volunteers.models import User
 
@@ -76,18 +75,11 @@ def _receipts(event: Event) -> list[tuple[object, int]]:
     """Donor receipts go out from their own outbox, the gift's row (donations.services.receipts),
     on the same design: counted here by state, without the donors (finance sees those)."""
     from donations.models import Donation
+    from donations.selectors import event_receipt_counts
 
-    counts = dict(
-        Donation.objects.filter(event=event)
-        .exclude(receipt_status=Donation.ReceiptStatus.NONE)
-        .values_list("receipt_status")
-        .annotate(n=Count("pk"))
-        .values_list("receipt_status", "n")
-    )
+    counts = event_receipt_counts(event=event)
     return [
-        (label, counts[value])
-        for value, label in Donation.ReceiptStatus.choices
-        if counts.get(value)
+        (label, counts[value]) for value, label in Donation.ReceiptStatus.choices if value in counts
     ]
 
 
@@ -169,11 +161,6 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
-STOP_WORDS = frozenset(
-    ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT", "ALTO", "PARAR")
-)
-
-
 @csrf_exempt
 @require_POST
 def sms_inbound(request: HttpRequest) -> HttpResponse:
@@ -189,11 +176,10 @@ def sms_inbound(request: HttpRequest) -> HttpResponse:
     form = {key: request.POST.get(key, "") for key in request.POST}
     if not RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(url, form, signature):
         return HttpResponse(status=403)
-    words = request.POST.get("Body", "").strip().upper().split()
-    stop = request.POST.get("OptOutType", "").upper() == "STOP" or (
-        len(words) == 1 and words[0].strip(".!") in STOP_WORDS
+    preferences.text_reply_receive(
+        phone=request.POST.get("From", ""),
+        body=request.POST.get("Body", ""),
+        opt_out_type=request.POST.get("OptOutType", ""),
+        now=timezone.now(),
     )
-    if stop:
-        phone = request.POST.get("From", "")
-        preferences.text_consent_stop(phone=phone, how=TextConsent.Ended.STOP, now=timezone.now())
     return HttpResponse("<Response/>", content_type="text/xml")

@@ -189,3 +189,23 @@ def profile_by_give_token(token: str) -> Profile | None:
     if not token:
         return None
     return Profile.objects.select_related("user").filter(give_token=token).first()
+
+
+def waitlist_position(signup: Signup) -> int | None:
+    """1 for the first person in line; None if the sign-up is not waitlisted."""
+    if signup.status != Signup.Status.WAITLISTED:
+        return None
+    ahead = Signup.objects.filter(shift_id=signup.shift_id, status=Signup.Status.WAITLISTED).filter(
+        Q(created_at__lt=signup.created_at) | Q(created_at=signup.created_at, id__lt=signup.pk)
+    )
+    return ahead.count() + 1
+
+
+def shift_buddies(signup: Signup) -> QuerySet[Signup]:
+    """The others confirmed on the sign-up's shift, first confirmed first (a notice names them)."""
+    return (
+        Signup.objects.filter(shift_id=signup.shift_id, status=Signup.Status.CONFIRMED)
+        .exclude(pk=signup.pk)
+        .select_related("user")
+        .order_by("confirmed_at", "pk")
+    )

@@ -12,6 +12,7 @@ check-in, no-shows and buckets) and `pool` (the pool and auto-assign). Everythin
 here, so callers write `services.signup_create(...)`.
 """
 
+from volunteers.selectors import waitlist_position  # a read, kept here for its callers
 from volunteers.services.pool import (
     auto_assign_run_create,
     auto_assign_run_execute,
@@ -39,7 +40,6 @@ from volunteers.services.signups import (
     signup_cancel,
     signup_create,
     signup_promoted_notify,
-    waitlist_position,
 )
 from volunteers.services.staging import (
     bucket_hand_out,

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -263,13 +263,3 @@ def signup_promoted_notify(*, signup_id: int, now: dt.datetime) -> bool:
         return False
     with transaction.atomic():
         return bool(notices.signup_notice_plan(signup=signup, kind=Notice.Kind.PROMOTED, now=now))
-
-
-def waitlist_position(signup: Signup) -> int | None:
-    """1 for the first person in line; None if the sign-up is not waitlisted."""
-    if signup.status != Signup.Status.WAITLISTED:
-        return None
-    ahead = Signup.objects.filter(shift_id=signup.shift_id, status=Signup.Status.WAITLISTED).filter(
-        Q(created_at__lt=signup.created_at) | Q(created_at=signup.created_at, id__lt=signup.pk)
-    )
-    return ahead.count() + 1
