@@ -6,10 +6,10 @@ import re
 
 import segno
 from django import template
-from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from events.money import basis_points_format, cents_format
+from events.text import local_text
 
 register = template.Library()
 
@@ -77,8 +77,10 @@ def qr_svg(url: str, scale: int = 4) -> SafeString:
 @register.simple_tag
 def localized(obj: object, field: str) -> str:
     """{% localized event "story" %}: the Spanish text (field_es) for Spanish readers, if any."""
-    if (translation.get_language() or "").startswith("es"):
-        spanish = getattr(obj, f"{field}_es", "")
-        if spanish:
-            return str(spanish)
-    return str(getattr(obj, field, ""))
+    return local_text(obj, field)
+
+
+@register.filter(name="local")
+def local_filter(obj: object, field: str) -> str:
+    """{{ corner|local:"name" }}: the same as {% localized %}, usable inside other tags."""
+    return local_text(obj, field)

@@ -1,0 +1,21 @@
+"""Text typed by organizers, in the reader's language.
+
+A person-facing text field `x` may have a Spanish twin `x_es` (Event.story_es, Corner.name_es...).
+Spanish pages, emails and texts show the twin when it is filled in, and the English text when it
+is not; every other language gets the English text.
+"""
+
+from __future__ import annotations
+
+from django.utils import translation
+
+
+def local_text(obj: object, field: str, language: str | None = None) -> str:
+    """`obj.field` in `language` (the active one by default): its `_es` twin for Spanish."""
+    language = language or translation.get_language() or ""
+    if language.startswith("es"):
+        spanish = getattr(obj, f"{field}_es", "")
+        if spanish:
+            return str(spanish)
+    value = getattr(obj, field, "")
+    return "" if value is None else str(value)
