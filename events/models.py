@@ -87,6 +87,9 @@ class Organization(models.Model):
     description_es = models.TextField(_("public description in Spanish"), blank=True)
     website = models.URLField(_("website"), blank=True)
     hotline_name = models.CharField(_("hotline or tip line name"), max_length=120, blank=True)
+    hotline_name_es = models.CharField(
+        _("hotline or tip line name in Spanish"), max_length=120, blank=True
+    )
     hotline_phone = models.CharField(_("hotline or tip line phone"), max_length=40, blank=True)
     stripe_account_id = models.CharField(
         _("Stripe connected account id"),
@@ -108,6 +111,12 @@ class Organization(models.Model):
         editable=False,
     )
     stripe_account_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="organizations/logos/",
+        blank=True,
+        help_text=_("Square works best; it is resized to at most 256 pixels."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -143,6 +152,12 @@ class Event(models.Model):
         POOL = "pool", _("All partners bear the fees in proportion to what each raised")
 
     title = models.CharField(_("title"), max_length=200)
+    title_es = models.CharField(
+        _("title in Spanish"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shown to Spanish speakers when filled in."),
+    )
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     story = models.TextField(_("story"), blank=True)
     story_es = models.TextField(
@@ -254,10 +269,30 @@ class Event(models.Model):
         _("what to bring and where to check in, in Spanish"), blank=True
     )
     waiver_text = models.TextField(_("volunteer waiver"), blank=True)
+    waiver_text_es = models.TextField(
+        _("volunteer waiver in Spanish"),
+        blank=True,
+        help_text=_(
+            "Spanish speakers accept this text when it is filled in. Change both together, "
+            "and raise the version."
+        ),
+    )
     waiver_version = models.PositiveIntegerField(
         _("waiver version"),
         default=1,
         help_text=_("Raise it when the waiver changes: everyone accepts the new text again."),
+    )
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="events/logos/",
+        blank=True,
+        help_text=_("Square works best; it is resized to at most 256 pixels."),
+    )
+    cover = models.ImageField(
+        _("cover image"),
+        upload_to="events/covers/",
+        blank=True,
+        help_text=_("A wide photo for the event page and shared links; resized to 1600 pixels."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -450,8 +485,20 @@ class Corner(models.Model):
     name = models.CharField(
         _("name"), max_length=120, help_text=_("For example “Blackstone & Shaw”.")
     )
+    name_es = models.CharField(
+        _("name in Spanish"),
+        max_length=120,
+        blank=True,
+        help_text=_("Only if the name reads differently in Spanish."),
+    )
     city = models.CharField(_("city"), max_length=80)
     address = models.CharField(_("address or landmark"), max_length=200, blank=True)
+    address_es = models.CharField(
+        _("address or landmark in Spanish"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example “esquina noroeste”."),
+    )
     latitude = models.DecimalField(
         _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
@@ -463,6 +510,7 @@ class Corner(models.Model):
         blank=True,
         help_text=_("Shown to organizers and to the volunteers on this corner, never publicly."),
     )
+    safety_notes_es = models.TextField(_("safety notes in Spanish"), blank=True)
 
     class Meta:
         ordering = ["city", "name"]
@@ -559,6 +607,12 @@ class Bucket(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="buckets")
     label = models.CharField(
         _("label"), max_length=40, help_text=_("Written on the bucket, e.g. “B-07”.")
+    )
+    label_es = models.CharField(
+        _("label in Spanish"),
+        max_length=40,
+        blank=True,
+        help_text=_("Only if the label has words that read differently in Spanish."),
     )
     token = models.CharField(
         _("public token"), max_length=32, unique=True, default=bucket_token_new, editable=False
