@@ -7,6 +7,8 @@ is not; every other language gets the English text.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.utils import translation
 
 
@@ -19,3 +21,11 @@ def local_text(obj: object, field: str, language: str | None = None) -> str:
             return str(spanish)
     value = getattr(obj, field, "")
     return "" if value is None else str(value)
+
+
+def local_value(values: Mapping[str, object], key: str, language: str | None = None) -> str:
+    """The same choice for a recorded copy, a dict with `key` and `key_es` (a notice's detail)."""
+    language = language or translation.get_language() or ""
+    if language.startswith("es") and values.get(f"{key}_es"):
+        return str(values[f"{key}_es"])
+    return str(values.get(key) or "")

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from events.models import Corner, Event
+from events.text import local_value
 from notices.models import Notice
 from notices.preferences import topic_of, unsubscribe_url
 from volunteers.calendars import signups_calendar
@@ -42,6 +43,7 @@ def _shift_context(notice: Notice, *, now: dt.datetime) -> dict[str, object]:
     return {
         "detail": notice.detail,
         "was": was,
+        "was_corner": local_value(was, "corner"),
         "was_starts": _instant(was.get("starts_at"), event),
         "was_ends": _instant(was.get("ends_at"), event),
         "user": notice.user,

@@ -488,6 +488,7 @@ def shift_place(signup: Signup) -> dict[str, object]:
     return {
         "corner_id": shift.corner_id,
         "corner": shift.corner.name,
+        "corner_es": shift.corner.name_es,
         "starts_at": shift.starts_at.astimezone(dt.UTC).isoformat(),
         "ends_at": shift.ends_at.astimezone(dt.UTC).isoformat(),
     }

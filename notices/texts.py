@@ -21,6 +21,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from twilio.base.exceptions import TwilioRestException
 
+from events.text import local_text, local_value
 from notices.models import Notice, TextConsent
 from notices.preferences import text_consent
 from volunteers.selectors import shift_buddies, waitlist_position
@@ -147,9 +148,9 @@ def text_context(
     buddy = shift_buddies(signup).first()
     was = notice.detail.get("was") or {}
     return {
-        "corner": _cut(shift.corner.name, CORNER_CHARS),
+        "corner": _cut(local_text(shift.corner, "name"), CORNER_CHARS),
         "when": _when(shift.starts_at, now=now, zone=event.tzinfo),
-        "was_corner": _cut(was.get("corner", ""), CORNER_CHARS),
+        "was_corner": _cut(local_value(was, "corner"), CORNER_CHARS),
         "corner_moved": bool(was) and was.get("corner_id") != shift.corner_id,
         "was_when": (
             _when(dt.datetime.fromisoformat(was["starts_at"]), now=now, zone=event.tzinfo)

@@ -1,0 +1,74 @@
+"""Text organizers type has a Spanish twin: Spanish pages, emails and texts show it when it is
+filled in, and the English text when it is not (issue 11, "Spanish, all of it")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+from django.core import mail
+from django.template import Context, Template
+from django.utils import translation
+
+from events.models import Corner, Event, Shift
+from events.text import local_text, local_value
+from notices import services
+from tests.factories import CornerFactory, ShiftFactory, published_event, volunteer
+from volunteers import services as volunteer_services
+
+FRESNO = zoneinfo.ZoneInfo("America/Los_Angeles")
+
+
+def test_the_twin_is_shown_to_spanish_readers_only_when_filled_in() -> None:
+    corner = Corner(name="Blackstone & Shaw", address="NW corner", address_es="esquina noroeste")
+    assert local_text(corner, "address", "es") == "esquina noroeste"
+    assert local_text(corner, "address", "es-mx") == "esquina noroeste"
+    assert local_text(corner, "address", "en") == "NW corner"
+    assert local_text(corner, "name", "es") == "Blackstone & Shaw"  # no twin: the English
+    with translation.override("es"):
+        rendered = Template('{% load pledgeday %}{{ corner|local:"address" }}').render(
+            Context({"corner": corner})
+        )
+    assert rendered == "esquina noroeste"
+    assert local_value({"corner": "Shaw", "corner_es": "Shaw (sur)"}, "corner", "es") == (
+        "Shaw (sur)"
+    )
+    assert local_value({"corner": "Shaw"}, "corner", "es") == "Shaw"
+
+
+@pytest.mark.django_db
+def test_a_reminder_in_spanish_names_the_corner_and_the_day_as_the_organizers_wrote_them() -> None:
+    starts = dt.datetime(2031, 5, 17, 9, 0, tzinfo=FRESNO)
+    event = published_event(
+        title="Pledge 2 Stop Human Trafficking",
+        title_es="Compromiso para Detener la Trata",
+        starts_at=starts - dt.timedelta(hours=1),
+        ends_at=starts + dt.timedelta(hours=8),
+    )
+    corner = CornerFactory(
+        event=event, name="Blackstone & Shaw", address="NW corner", address_es="esquina noroeste"
+    )
+    shift = ShiftFactory(corner=corner, starts_at=starts, ends_at=starts + dt.timedelta(hours=3))
+    shift = Shift.objects.get(pk=shift.pk)
+    people = {}
+    for language in ("es", "en"):
+        person = volunteer()
+        person.preferred_language = language
+        person.save()
+        people[language] = person
+        volunteer_services.signup_create(
+            user=person, shift=shift, now=shift.starts_at - dt.timedelta(days=3)
+        )
+    at = shift.starts_at - dt.timedelta(hours=24)
+    services.reminders_plan(now=at)
+    for pk in services.notices_due(now=at):
+        services.notice_send(notice_id=pk, now=at)
+    spanish = next(m for m in mail.outbox if m.to == [people["es"].email])
+    english = next(m for m in mail.outbox if m.to == [people["en"].email])
+    assert "(esquina noroeste)" in spanish.body
+    assert "Compromiso para Detener la Trata" in spanish.body
+    assert "(NW corner)" in english.body
+    assert "Pledge 2 Stop Human Trafficking" in english.body
+    assert "NW corner" not in spanish.body
+    assert Event.objects.get(pk=event.pk).title_es  # the twin was stored, not only shown
