@@ -15,11 +15,19 @@ from django.utils.translation import gettext_lazy as _
 
 from events import services
 from events.models import Bucket, Corner, Event, EventPartner, Membership, Organization
+from events.twins import SpanishTwinsAdmin
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "legal_name", "tax_id", "hotline_phone", "stripe_account_id"]
+class OrganizationAdmin(SpanishTwinsAdmin):
+    list_display = [
+        "name",
+        "legal_name",
+        "tax_id",
+        "hotline_phone",
+        "stripe_account_id",
+        "spanish_twins",
+    ]
     search_fields = ["name", "legal_name", "tax_id"]
     prepopulated_fields = {"slug": ["name"]}
     # A website typed without a scheme is https (Django 6's default; Django 5 warns without it).
@@ -62,7 +70,7 @@ class CornerInline(admin.TabularInline):
 
     model = Corner
     extra = 0
-    fields = ["name", "city", "address"]
+    fields = ["name", "city", "address", "address_es"]
     show_change_link = True
 
 
@@ -85,9 +93,9 @@ class EventAdminForm(forms.ModelForm):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(SpanishTwinsAdmin):
     form = EventAdminForm
-    list_display = ["title", "starts_at", "status", "fiscal_host", "goal_cents"]
+    list_display = ["title", "starts_at", "status", "fiscal_host", "goal_cents", "spanish_twins"]
     list_filter = ["status"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}

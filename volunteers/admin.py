@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from events.models import Corner, Shift
+from events.twins import SpanishTwinsAdmin
 from volunteers import services
 from volunteers.forms import UserAdminChangeForm, UserAdminCreationForm
 from volunteers.models import (
@@ -230,8 +231,8 @@ class ShiftInline(admin.TabularInline):
 
 
 @admin.register(Corner)
-class CornerAdmin(ServiceRefusalAsMessage):
-    list_display = ["name", "city", "event"]
+class CornerAdmin(SpanishTwinsAdmin, ServiceRefusalAsMessage):
+    list_display = ["name", "city", "event", "spanish_twins"]
     list_filter = ["event", "city"]
     search_fields = ["name", "city", "address"]
     list_select_related = ["event"]

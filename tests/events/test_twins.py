@@ -72,3 +72,36 @@ def test_a_reminder_in_spanish_names_the_corner_and_the_day_as_the_organizers_wr
     assert "Pledge 2 Stop Human Trafficking" in english.body
     assert "NW corner" not in spanish.body
     assert Event.objects.get(pk=event.pk).title_es  # the twin was stored, not only shown
+
+
+@pytest.mark.django_db
+def test_the_admin_marks_each_missing_spanish_twin_and_counts_them_in_the_lists(client) -> None:
+    from django.urls import reverse
+
+    from events.twins import twins_missing
+    from tests.factories import UserFactory
+
+    event = published_event(
+        title="Pledge Day", title_es="Día del Compromiso", waiver_text="Stay on the sidewalk."
+    )
+    corner = CornerFactory(event=event, address="NW corner", address_es="")
+    assert "waiver_text" in twins_missing(event)
+    assert "title" not in twins_missing(event)
+    assert twins_missing(corner) == ["address"]
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get(reverse("admin:events_event_change", args=[event.pk])).content.decode()
+    at = page.index('name="waiver_text_es"')
+    waiver = page[page.rindex("<textarea", 0, at) : page.index(">", at)]
+    assert 'class="twin-missing"' in waiver
+    assert page.count("Missing: Spanish readers see the English text") == len(twins_missing(event))
+    listing = client.get(reverse("admin:events_event_changelist")).content.decode()
+    assert "missing: " in listing
+    assert "volunteer waiver" in listing
+    corners = client.get(reverse("admin:events_corner_changelist")).content.decode()
+    assert "missing: address or landmark" in corners
+    corner.address_es = "esquina noroeste"
+    corner.save()
+    corners = client.get(reverse("admin:events_corner_changelist")).content.decode()
+    assert "missing:" not in corners
+    assert "Corner" in corners or "corner" in corners
+    assert Corner.objects.get(pk=corner.pk).address_es == "esquina noroeste"
