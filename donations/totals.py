@@ -83,6 +83,7 @@ def event_public_figures(*, event: Event, now: dt.datetime) -> dict[str, Any]:
     by_corner = [
         {
             "name": corner.name,
+            "name_es": corner.name_es,
             "city": corner.city,
             "raised_cents": (t := corners.get(str(corner.pk), zero))["raised_cents"],
             "gifts": t["gifts"],

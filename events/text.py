@@ -13,7 +13,10 @@ from django.utils import translation
 
 
 def local_text(obj: object, field: str, language: str | None = None) -> str:
-    """`obj.field` in `language` (the active one by default): its `_es` twin for Spanish."""
+    """`obj.field` in `language` (the active one by default): its `_es` twin for Spanish.
+    `obj` may be a model or a dict (`obj[field]` and `obj[field + "_es"]`)."""
+    if isinstance(obj, Mapping):
+        return local_value(obj, field, language)
     language = language or translation.get_language() or ""
     if language.startswith("es"):
         spanish = getattr(obj, f"{field}_es", "")

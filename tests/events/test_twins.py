@@ -105,3 +105,20 @@ def test_the_admin_marks_each_missing_spanish_twin_and_counts_them_in_the_lists(
     assert "missing:" not in corners
     assert "Corner" in corners or "corner" in corners
     assert Corner.objects.get(pk=corner.pk).address_es == "esquina noroeste"
+
+
+@pytest.mark.django_db
+def test_the_big_screen_in_spanish_shows_the_spanish_title_and_corner_names(client) -> None:
+    from tests.support.live_day import live_day, paid_gift
+
+    day = live_day()
+    Event.objects.filter(pk=day.event.pk).update(title_es="Compromiso para Detener la Trata")
+    corner = day.corners[0]
+    Corner.objects.filter(pk=corner.pk).update(name_es="Blackstone y Shaw")
+    paid_gift(day.event, 2500, corner=corner)
+    spanish = client.get(f"/events/{day.event.slug}/screen/?lang=es").content.decode()
+    english = client.get(f"/events/{day.event.slug}/screen/?lang=en").content.decode()
+    assert "Compromiso para Detener la Trata" in spanish
+    assert "Blackstone y Shaw" in spanish
+    assert "Compromiso para Detener la Trata" not in english
+    assert "Blackstone y Shaw" not in english
