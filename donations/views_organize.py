@@ -34,6 +34,7 @@ from events.permissions import (
     user_can_handle_money,
     user_can_manage_finances,
 )
+from events.text import local_text
 from volunteers.auth import signed_in_user
 from volunteers.models import BucketAssignment
 
@@ -387,13 +388,44 @@ def check_new(request: HttpRequest, event: Event) -> HttpResponse:
     return render(request, "donations/organize/check.html", {"event": event, "form": form})
 
 
+LABEL_PAPERS = ("letter", "a4")  # US Letter first: the default
+LABELS_PER_SHEET = 6  # two across, three down, on either paper
+
+
 @organizer_view(user_can_handle_money, load=event_by_slug)
 @require_GET
 def bucket_labels(request: HttpRequest, event: Event) -> HttpResponse:
-    """A printable sheet: each bucket's QR code (SVG), short URL and "Scan to give"."""
+    """A printable sheet: six labels a page (A4 or US Letter, ?paper=), each with the bucket's QR
+    code (SVG), its label, the pledge day and the short URL, and "Scan to give"."""
+    paper = request.GET.get("paper", "")
+    if paper not in LABEL_PAPERS:
+        paper = LABEL_PAPERS[0]
     labels = []
     for bucket in event.buckets.order_by("label"):
         url = request.build_absolute_uri(reverse("donations:give_bucket", args=[bucket.token]))
-        svg = segno.make(url, error="m").svg_inline(scale=5, title=bucket.label)
-        labels.append({"bucket": bucket, "url": url, "svg": mark_safe(svg)})  # noqa: S308 (segno output)
-    return render(request, "donations/organize/labels.html", {"event": event, "labels": labels})
+        title = local_text(bucket, "label")
+        svg = segno.make(url, error="m").svg_inline(omitsize=True, title=title)
+        labels.append(
+            {
+                "bucket": bucket,
+                "label": title,
+                "url": url,
+                "short_url": url.split("://", 1)[-1],
+                "svg": mark_safe(svg),  # noqa: S308 (segno output; the title is escaped by segno)
+            }
+        )
+    sheets = [
+        labels[start : start + LABELS_PER_SHEET]
+        for start in range(0, len(labels), LABELS_PER_SHEET)
+    ]
+    return render(
+        request,
+        "donations/organize/labels.html",
+        {
+            "event": event,
+            "sheets": sheets,
+            "count": len(labels),
+            "paper": paper,
+            "papers": LABEL_PAPERS,
+        },
+    )

@@ -363,8 +363,11 @@ def _buckets_out(event: Event, *, now: dt.datetime) -> None:
         if shift is None or bucket.assignments.exists():
             continue
         with contextlib.suppress(ValidationError):
+            # Check-in is taken on the shift's day only: the pair is recorded as arrived at the
+            # staging table before their shift (the demo's picture of that morning).
+            arrived = shift.starts_at - dt.timedelta(minutes=10)
             for signup in shift.signups.filter(status="confirmed"):
-                volunteer_services.signup_check_in(signup=signup, now=now)
+                volunteer_services.signup_check_in(signup=signup, now=arrived)
             volunteer_services.bucket_hand_out(bucket=bucket, shift=shift, by=organizer, now=now)
 
 
@@ -373,9 +376,10 @@ def _buckets_out(event: Event, *, now: dt.datetime) -> None:
 # Built around the moment it is seeded: it starts at the top of the hour four hours earlier and
 # runs four shifts of three hours, so the second shift is under way (at 11:20 the day is 7:00 to
 # 19:00). The first shift is over: its pairs checked out and returned their buckets. The second
-# shift's pairs are checked in and hold the buckets that are out now. The last two shifts are open
-# for sign-ups. A later run finds this day and changes nothing while it has more than an hour to
-# go; after that (later the same day, or any later day) it seeds a new day under way then, whose
+# shift's pairs are checked in and hold the buckets that are out now; at one corner a third
+# volunteer of that shift has not turned up (the roster offers "No-show"). The last two shifts are
+# open for sign-ups. A later run finds this day and changes nothing while it has more than an hour
+# to go; after that (later the same day, or any later day) it seeds a new day under way then, whose
 # first shift starts at least an hour after this day's staffed shifts ended, so that the same
 # volunteers can stand again without overlapping shifts or too long a stretch.
 
@@ -404,6 +408,7 @@ LIVE_CREW = [
         ("rosa.ramirez", "Rosa Ramírez", "es", "Madera"),
         ("luis.garcia", "Luis García", "es", "Madera"),
         ("nancy.moua", "Nancy Moua", "en", "Madera"),
+        ("miguel.torres", "Miguel Torres", "es", "Fresno"),
     ]
 ]
 
@@ -430,6 +435,11 @@ LIVE_ROSTER = {
         ("luis.garcia", "nancy.moua", "B-05"),
     ),
 }
+
+
+# Corner: a third volunteer on the shift under way who has not turned up (the roster offers
+# "No-show" for them: the shift has started and they never checked in).
+LIVE_NOT_HERE = {"Blackstone & Herndon": "miguel.torres"}
 
 
 @dataclass(frozen=True)
@@ -564,6 +574,17 @@ def _pair_out(
         return None
 
 
+def _not_here(*, shift: Shift, person: str, signed_up_at: dt.datetime) -> None:
+    """Sign someone up (days before) who has not checked in; nothing when a rule refuses."""
+    with contextlib.suppress(ValidationError), transaction.atomic():
+        volunteer_services.signup_create(
+            user=User.objects.get(email=f"{person}@pledgeday.test"),
+            shift=shift,
+            now=signed_up_at,
+            accept_waiver=True,
+        )
+
+
 def _pair_back(*, assignment: BucketAssignment, organizer: User) -> BucketAssignment:
     """At the end of the shift: the pair checks out and their bucket is checked back in."""
     shift = assignment.shift
@@ -611,6 +632,8 @@ def demo_live_day_seed(*, now: dt.datetime | None = None) -> LiveDay:
         )
         if second is not None:
             out.append(second)
+    for name, person in LIVE_NOT_HERE.items():
+        _not_here(shift=corners[name][1][1], person=person, signed_up_at=signed_up_at)
     # What the beat does within the minute: a published day whose window has begun goes live.
     event_services.events_advance_status(now=now)
     event.refresh_from_db()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,8 +20,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from events import services as event_services
-from events.models import Event, Shift
+from events.models import Bucket, Event, Shift
 from events.permissions import event_by_slug, organizer_view, user_can_organize_event
+from events.text import local_text
 from volunteers import selectors, services
 from volunteers.auth import signed_in_user
 from volunteers.forms import (
@@ -31,6 +33,7 @@ from volunteers.forms import (
     ShiftCapacityForm,
 )
 from volunteers.models import ACTIVE_SIGNUP_STATUSES, BucketAssignment, Signup
+from volunteers.services.staging import shift_is_today
 
 # --- Loaders: the object a URL names, and its pledge day (404 when there is none) -----------
 
@@ -110,7 +113,11 @@ def _shift_planning(
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("%(count)s shifts created.") % {"count": len(created)})
+            messages.success(
+                request,
+                ngettext("%(count)s shift created.", "%(count)s shifts created.", len(created))
+                % {"count": len(created)},
+            )
             return redirect("volunteers:organize", slug=event.slug)
     return render(
         request, "volunteers/organize/form.html", {"event": event, "form": form, "title": title}
@@ -143,11 +150,23 @@ def shifts_copy(request: HttpRequest, event: Event) -> HttpResponse:
     )
 
 
-@organizer_view(user_can_organize_event, load=shift_by_id)
-@require_GET
-def shift_roster(request: HttpRequest, shift: Shift) -> HttpResponse:
-    """The roster and the staging table of one shift, made for a phone."""
+def _roster_page(
+    request: HttpRequest, shift: Shift, *, second_bucket: Bucket | None = None, out: str = ""
+) -> HttpResponse:
+    """The roster and the staging table of one shift, made for a phone. With `second_bucket`,
+    the page asks the organizer to confirm handing out a second bucket to the shift."""
     event = shift.corner.event
+    now = timezone.now()
+    assignments = list(
+        selectors.shift_bucket_assignments(shift=shift).annotate(
+            # the amount of the count in force (a correction replaces the count it corrects),
+            # and how many counts there were; through the reverse name: no donations import
+            counted_cents=Sum(
+                "cash_counts__amount_cents", filter=Q(cash_counts__corrected_by__isnull=True)
+            ),
+            counts=Count("cash_counts"),
+        )
+    )
     return render(
         request,
         "volunteers/organize/shift.html",
@@ -155,11 +174,21 @@ def shift_roster(request: HttpRequest, shift: Shift) -> HttpResponse:
             "event": event,
             "shift": shift,
             "roster": selectors.shift_roster(shift=shift),
-            "assignments": selectors.shift_bucket_assignments(shift=shift),
+            "assignments": assignments,
+            "bucket_is_out": any(a.returned_at is None for a in assignments),
             "hand_out": HandOutForm(buckets=selectors.event_buckets_available(event=event)),
-            "started": timezone.now() >= shift.starts_at,
+            "started": now >= shift.starts_at,
+            "check_in_today": shift_is_today(shift, now),
+            "second_bucket": second_bucket,
+            "bucket_out": out,
         },
     )
+
+
+@organizer_view(user_can_organize_event, load=shift_by_id)
+@require_GET
+def shift_roster(request: HttpRequest, shift: Shift) -> HttpResponse:
+    return _roster_page(request, shift)
 
 
 @organizer_view(user_can_organize_event, load=shift_by_id)
@@ -277,25 +306,32 @@ def signup_action(request: HttpRequest, signup: Signup, action: str) -> HttpResp
 @organizer_view(user_can_organize_event, load=shift_by_id)
 @require_POST
 def bucket_hand_out(request: HttpRequest, shift: Shift) -> HttpResponse:
+    """Hand a bucket to the shift's checked-in pair. While one of the shift's buckets is out,
+    a second needs the organizer's confirmation: the roster asks, and a second post confirms."""
     form = HandOutForm(
         request.POST, buckets=selectors.event_buckets_available(event=shift.corner.event)
     )
     if not form.is_valid():
         messages.error(request, _("Choose a bucket that is not already out."))
+        return redirect("volunteers:organize_shift", shift_id=shift.pk)
+    bucket = form.cleaned_data["bucket"]
+    try:
+        assignment = services.bucket_hand_out(
+            bucket=bucket,
+            shift=shift,
+            by=signed_in_user(request),
+            now=timezone.now(),
+            confirm_second=request.POST.get("confirm_second") == "yes",
+        )
+    except ValidationError as error:
+        if error.code == "second_bucket":
+            return _roster_page(request, shift, second_bucket=bucket, out=" ".join(error.messages))
+        messages.error(request, " ".join(error.messages))
     else:
-        try:
-            assignment = services.bucket_hand_out(
-                bucket=form.cleaned_data["bucket"],
-                shift=shift,
-                by=signed_in_user(request),
-                now=timezone.now(),
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(
-                request, _("Bucket %(label)s handed out.") % {"label": assignment.bucket.label}
-            )
+        messages.success(
+            request,
+            _("Bucket %(label)s handed out.") % {"label": local_text(assignment.bucket, "label")},
+        )
     return redirect("volunteers:organize_shift", shift_id=shift.pk)
 
 
@@ -304,6 +340,7 @@ def bucket_hand_out(request: HttpRequest, shift: Shift) -> HttpResponse:
 def bucket_return(request: HttpRequest, assignment: BucketAssignment) -> HttpResponse:
     services.bucket_return(assignment=assignment, by=signed_in_user(request), now=timezone.now())
     messages.success(
-        request, _("Bucket %(label)s checked back in.") % {"label": assignment.bucket.label}
+        request,
+        _("Bucket %(label)s checked back in.") % {"label": local_text(assignment.bucket, "label")},
     )
     return redirect("volunteers:organize_shift", shift_id=assignment.shift_id)

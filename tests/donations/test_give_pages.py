@@ -106,7 +106,7 @@ def staffed_shift(event: Event, hour: int = 9) -> tuple[Shift, list[User]]:
     now = timezone.now()
     for person in pair:
         signup = volunteer_services.signup_create(user=person, shift=shift, now=now)
-        volunteer_services.signup_check_in(signup=signup, now=now)
+        volunteer_services.signup_check_in(signup=signup, now=shift.starts_at)
     return shift, pair
 
 

@@ -361,7 +361,7 @@ def test_bucket_hand_outs_cannot_be_changed_in_the_admin(
     admin_client: Client, shift: Shift
 ) -> None:
     for _ in range(2):
-        services.signup_check_in(signup=signed_up(volunteer(), shift), now=timezone.now())
+        services.signup_check_in(signup=signed_up(volunteer(), shift), now=shift.starts_at)
     assignment = services.bucket_hand_out(
         bucket=BucketFactory(event=shift.corner.event),
         shift=shift,

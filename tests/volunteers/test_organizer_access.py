@@ -43,7 +43,7 @@ def shift() -> Shift:
 def handed_out(shift: Shift) -> BucketAssignment:
     signups = [signed_up(volunteer(), shift) for _ in range(2)]
     for signup in signups:
-        services.signup_check_in(signup=signup, now=timezone.now())
+        services.signup_check_in(signup=signup, now=shift.starts_at)
     organizer = MembershipFactory(event=shift.corner.event, role=Membership.Role.ORGANIZER).user
     return services.bucket_hand_out(
         bucket=BucketFactory(event=shift.corner.event),

@@ -8,6 +8,7 @@ import logging
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from events.models import Bucket, Shift
@@ -23,12 +24,36 @@ logger = logging.getLogger(__name__)
 # --- The staging table: check-in, no-shows, check-out -------------------------------------------
 
 
+def shift_is_today(shift: Shift, now: dt.datetime) -> bool:
+    """Whether `now` falls on the shift's day in its pledge day's time zone (the day it starts,
+    or the day it ends for a shift that runs past midnight)."""
+    tz = shift.corner.event.tzinfo
+    today = now.astimezone(tz).date()
+    return shift.starts_at.astimezone(tz).date() <= today <= shift.ends_at.astimezone(tz).date()
+
+
 @transaction.atomic
 def signup_check_in(*, signup: Signup, now: dt.datetime) -> Signup:
-    signup = Signup.objects.select_for_update().get(pk=signup.pk)
+    """Record that a confirmed volunteer is at the staging table; only on the shift's day."""
+    signup = (
+        Signup.objects.select_for_update(of=("self",))
+        .select_related("shift__corner__event")
+        .get(pk=signup.pk)
+    )
     if signup.status != Signup.Status.CONFIRMED:
         raise ValidationError(
             _("Only a confirmed volunteer can be checked in."), code="not_confirmed"
+        )
+    if signup.checked_in_at is None and not shift_is_today(signup.shift, now):
+        raise ValidationError(
+            _("Volunteers check in on the day of their shift (%(day)s), not before or after.")
+            % {
+                "day": formats.date_format(
+                    signup.shift.starts_at.astimezone(signup.shift.corner.event.tzinfo).date(),
+                    "DATE_FORMAT",
+                )
+            },
+            code="not_today",
         )
     if signup.checked_in_at is None:
         signup.checked_in_at = now
@@ -73,9 +98,12 @@ def signup_mark_no_show(*, signup: Signup, now: dt.datetime) -> Signup:
 
 @transaction.atomic
 def bucket_hand_out(
-    *, bucket: Bucket, shift: Shift, by: User, now: dt.datetime
+    *, bucket: Bucket, shift: Shift, by: User, now: dt.datetime, confirm_second: bool = False
 ) -> BucketAssignment:
-    """Hand a bucket to the checked-in volunteers of a shift (at least the buddy minimum)."""
+    """Hand a bucket to the checked-in volunteers of a shift (at least the buddy minimum).
+
+    One bucket per pair at a time: while a bucket of this shift is out, a second one is handed
+    out only when the organizer confirms it (`confirm_second`), say for a second pair."""
     shift = signups._shift_lock(shift.pk)
     bucket = Bucket.objects.select_for_update().get(pk=bucket.pk)
     if bucket.event_id != shift.corner.event_id:
@@ -84,6 +112,21 @@ def bucket_hand_out(
         raise ValidationError(
             _("Bucket %(label)s is already out; check it back in first.") % {"label": bucket.label},
             code="bucket_out",
+        )
+    out = (
+        BucketAssignment.objects.filter(shift=shift, returned_at__isnull=True)
+        .select_related("bucket")
+        .order_by("handed_out_at")
+        .first()
+    )
+    if out is not None and not confirm_second:
+        raise ValidationError(
+            _(
+                "Bucket %(label)s is already out with this shift. One bucket per pair: confirm"
+                " to hand out a second one."
+            )
+            % {"label": out.bucket.label},
+            code="second_bucket",
         )
     holders = [
         s.user
