@@ -13,7 +13,11 @@ from volunteers.models import Signup
 
 
 def signups_calendar(signups: Iterable[Signup], *, site_url: str) -> Calendar:
-    """Texts are in the active language: the page's, or the volunteer's for a feed."""
+    """Texts are in the active language: the page's, or the volunteer's for a feed.
+
+    `site_url` is the absolute address of the volunteer's My shifts page: each event links
+    there (its URL and its description), where the shift can be cancelled.
+    """
     calendar = Calendar()
     calendar.add("prodid", "-//Pledgeday//Volunteer shifts//EN")
     calendar.add("version", "2.0")
@@ -32,6 +36,7 @@ def signups_calendar(signups: Iterable[Signup], *, site_url: str) -> Calendar:
         item.add("summary", summary)
         item.add("location", ", ".join(p for p in (corner.name, corner.address, corner.city) if p))
         item.add("description", _("Manage your shifts: %(url)s") % {"url": site_url})
+        item.add("url", site_url)
         if corner.latitude is not None and corner.longitude is not None:
             item.add("geo", (float(corner.latitude), float(corner.longitude)))
         calendar.add_component(item)

@@ -29,6 +29,10 @@ class UserAdminChangeForm(UserChangeForm):
         fields = "__all__"
 
 
+# Asked only of volunteers aged 16 or 17 (the profile page groups them under that heading).
+GUARDIAN_FIELDS = ("guardian_name", "guardian_contact", "guardian_consent_on")
+
+
 class ProfileForm(forms.Form):
     """The volunteer profile; saving goes through volunteers.services.profile_save."""
 

@@ -8,6 +8,10 @@ from volunteers import views, views_organize
 app_name = "volunteers"
 
 urlpatterns = [
+    # Ahead of django.conf.urls.i18n in config/urls.py, so the header's form (posting to
+    # {% url 'set_language' %}, /i18n/setlang/) reaches this view first: it also remembers the
+    # choice on a signed-in person's account.
+    path("i18n/setlang/", views.language_switch, name="language_switch"),
     path("volunteer/profile/", views.profile_edit, name="profile"),
     path("volunteer/shifts/", views.my_shifts, name="my_shifts"),
     path("events/<slug:slug>/shifts/", views.shift_list, name="shift_list"),

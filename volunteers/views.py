@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from django.conf import settings
@@ -15,16 +16,17 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from events import selectors as event_selectors
 from events.models import Event, Shift
 from notices import preferences
 from notices.models import Subscription
-from volunteers import calendars, selectors, services
+from volunteers import calendars, language, selectors, services
 from volunteers.auth import signed_in_user
-from volunteers.forms import PoolForm, ProfileForm
-from volunteers.models import PoolEntry, Profile, Signup
+from volunteers.forms import GUARDIAN_FIELDS, PoolForm, ProfileForm
+from volunteers.models import ACTIVE_SIGNUP_STATUSES, AgeBand, PoolEntry, Profile, Signup
 
 
 def _refused(request: HttpRequest, error: ValidationError) -> None:
@@ -42,6 +44,23 @@ def _profile_first(request: HttpRequest) -> HttpResponse:
     """Send a volunteer without a profile to fill it in, then back here."""
     messages.info(request, _("First, a few details so organizers can keep you safe."))
     return redirect(f"{reverse('volunteers:profile')}?next={request.path}")
+
+
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """The header's language switch: Django's set_language (a cookie for this browser), and for a
+    signed-in person their account's language too, so the site speaks it when they sign in
+    anywhere, and their emails and texts follow it."""
+    response = i18n.set_language(request)
+    chosen = request.POST.get("language", "")
+    if (
+        request.method == "POST"
+        and request.user.is_authenticated
+        and translation.check_for_language(chosen)
+    ):
+        # A language the site has but accounts don't: this browser's cookie is enough.
+        with contextlib.suppress(ValidationError):
+            language.user_language_save(user=signed_in_user(request), language=chosen)
+    return response
 
 
 def _open_event(slug: str) -> Event:
@@ -90,7 +109,13 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "volunteers/profile.html",
-        {"form": form, "next": _safe_next(request, ""), "has_profile": profile is not None},
+        {
+            "form": form,
+            "next": _safe_next(request, ""),
+            "has_profile": profile is not None,
+            "guardian_fields": GUARDIAN_FIELDS,
+            "minor_band": AgeBand.MINOR.value,
+        },
     )
 
 
@@ -126,6 +151,21 @@ def shift_signup(request: HttpRequest, shift_id: int) -> HttpResponse:
     back = reverse("volunteers:shift_list", args=[event.slug])
     if not Profile.objects.filter(user=user).exists():
         return _profile_first(request)
+    mine = selectors.user_signups_by_shift(user=user, event=event).get(shift.pk)
+    if mine is not None and request.method == "GET":
+        # Already on it (or in line): the page says so and offers nothing to submit (a second
+        # submission from another tab is refused by signup_create).
+        return render(
+            request,
+            "volunteers/shift_signup.html",
+            {
+                "shift": shift,
+                "event": event,
+                "back": back,
+                "mine": mine,
+                "position": selectors.waitlist_position(mine),
+            },
+        )
     needs_waiver = services.waiver_needed(user=user, event=event)
     if request.method == "POST":
         try:
@@ -156,17 +196,50 @@ def shift_signup(request: HttpRequest, shift_id: int) -> HttpResponse:
     )
 
 
+def _cancel_too_late(signup: Signup, now: dt.datetime) -> bool:
+    event = signup.shift.corner.event
+    return now >= signup.shift.starts_at - dt.timedelta(hours=event.cancellation_cutoff_hours)
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def signup_cancel(request: HttpRequest, signup_id: int) -> HttpResponse:
-    signup = get_object_or_404(Signup, pk=signup_id, user=signed_in_user(request))
-    try:
-        _cancelled, _promoted = services.signup_cancel(signup=signup, now=timezone.now())
-    except ValidationError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, _("Your sign-up is cancelled. Thank you for letting us know."))
-    return redirect("volunteers:my_shifts")
+    """GET: what cancelling means (the place goes to the next person waiting); POST: cancel."""
+    signup = get_object_or_404(
+        Signup.objects.select_related("shift__corner__event"),
+        pk=signup_id,
+        user=signed_in_user(request),
+    )
+    waitlisted = signup.status == Signup.Status.WAITLISTED
+    if request.method == "POST":
+        try:
+            services.signup_cancel(signup=signup, now=timezone.now())
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            messages.success(
+                request,
+                _("You have left the waitlist. Thank you for letting us know.")
+                if waitlisted
+                else _("Your sign-up is cancelled. Thank you for letting us know."),
+            )
+        return redirect("volunteers:my_shifts")
+    if signup.status not in ACTIVE_SIGNUP_STATUSES:
+        messages.info(request, _("This sign-up is already cancelled."))
+        return redirect("volunteers:my_shifts")
+    return render(
+        request,
+        "volunteers/signup_cancel.html",
+        {
+            "signup": signup,
+            "shift": signup.shift,
+            "event": signup.shift.corner.event,
+            "waitlisted": waitlisted,
+            "position": selectors.waitlist_position(signup),
+            "waiting": selectors.shift_waitlisted_count(shift=signup.shift),
+            "too_late": _cancel_too_late(signup, timezone.now()),
+        },
+    )
 
 
 @login_required
@@ -215,6 +288,10 @@ def calendar_link_reset(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('volunteers:my_shifts')}#calendar-feed")
 
 
+def _my_shifts_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("volunteers:my_shifts"))
+
+
 @login_required
 @require_GET
 def signup_ics(request: HttpRequest, signup_id: int) -> HttpResponse:
@@ -224,7 +301,7 @@ def signup_ics(request: HttpRequest, signup_id: int) -> HttpResponse:
         user=signed_in_user(request),
     )
     return calendars.ics_response(
-        calendars.signups_calendar([signup], site_url=request.build_absolute_uri("/")),
+        calendars.signups_calendar([signup], site_url=_my_shifts_url(request)),
         filename=f"pledgeday-shift-{signup.pk}.ics",
     )
 
@@ -235,7 +312,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     profile = get_object_or_404(Profile.objects.select_related("user"), calendar_token=token)
     signups = selectors.user_calendar_signups(user=profile.user)
     with translation.override(profile.user.preferred_language):
-        calendar = calendars.signups_calendar(signups, site_url=request.build_absolute_uri("/"))
+        calendar = calendars.signups_calendar(signups, site_url=_my_shifts_url(request))
     return calendars.ics_response(calendar, filename="pledgeday.ics")
 
 

@@ -127,6 +127,8 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Pledgeday] "
+# Accounts in the person's language, emails naming the pledge day: volunteers/accounts.py
+ACCOUNT_ADAPTER = "volunteers.accounts.AccountAdapter"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env.str("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="https")
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
