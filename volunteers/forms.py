@@ -51,7 +51,14 @@ class ProfileForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    age_band = forms.ChoiceField(label=_("Your age"), choices=AgeBand.choices)
+    age_band = forms.ChoiceField(
+        label=_("Your age"),
+        choices=AgeBand.choices,
+        help_text=_(
+            "Under 18? Volunteers aged 16 or 17 need a parent's or guardian's consent before a "
+            "shift is confirmed. Under 16 cannot stand on a street corner."
+        ),
+    )
     emergency_contact_name = forms.CharField(label=_("Emergency contact"), max_length=120)
     emergency_contact_phone = forms.CharField(
         label=_("Emergency contact phone"),
