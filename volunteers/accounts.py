@@ -54,9 +54,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """Our templates (templates/account/email/) name the pledge day coming up, if any, and
-        the site's address; not the request's host, which allauth would call the site's name."""
+        the site's address; not the request's host, which allauth would call the site's name
+        (no Sites framework here: allauth's `current_site` is a RequestSite)."""
         request = allauth_context.request
         site_url = request.build_absolute_uri("/") if request else settings.SITE_URL + "/"
         pledge_day = event_selectors.events_current_and_upcoming(now=timezone.now()).first()
         context = {"pledge_day": pledge_day, "site_url": site_url, **context}
-        super().send_mail(template_prefix, email, context)
+        # To an account, in its language (as every other email of ours); else the page's.
+        language = getattr(context.get("user"), "preferred_language", "")
+        with translation.override(language or translation.get_language()):
+            super().send_mail(template_prefix, email, context)

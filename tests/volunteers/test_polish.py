@@ -324,6 +324,24 @@ def test_the_password_reset_email_is_in_our_voice(client: Client) -> None:
     assert "Fresno Pledge Day" in message.body
 
 
+def test_the_password_reset_email_speaks_the_accounts_language(client: Client) -> None:
+    user = UserFactory(name="Ana García", preferred_language="es")
+    client.post(reverse("account_reset_password"), {"email": user.email})  # an English page
+    # A greeting already in the catalog; the rest of the Spanish arrives with this merge.
+    assert mail.outbox[-1].body.startswith("Hola, Ana:")
+
+
+def test_the_verification_email_speaks_the_language_of_the_sign_up_page(client: Client) -> None:
+    open_shift(title="Fresno Pledge Day")
+    client.post(
+        reverse("account_signup"),
+        {"email": "nueva@example.org", "password1": PASSWORD, "password2": PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+    assert "/accounts/confirm-email/" in mail.outbox[-1].body
+    assert "sábado 11 de enero" in mail.outbox[-1].body  # the pledge day's date, in Spanish
+
+
 def test_every_email_allauth_sends_has_our_own_template() -> None:
     from pathlib import Path
 
