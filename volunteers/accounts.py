@@ -42,9 +42,13 @@ class AccountAdapter(DefaultAccountAdapter):
         return user
 
     def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse:
-        """Signed in: the pages (from the "signed in" message on) speak the person's language."""
+        """Signed in: the pages (from the "signed in" message on) speak the person's language.
+
+        English, every account's default, cannot be told apart from no choice at all (accounts
+        older than save_user below never chose): it leaves the page in the language the browser
+        asked for, so a Spanish phone stays Spanish."""
         language = getattr(user, "preferred_language", "")
-        if language not in User.Language.values:
+        if language not in User.Language.values or language == settings.LANGUAGE_CODE:
             return super().post_login(request, user, **kwargs)
         translation.activate(language)
         request.LANGUAGE_CODE = language

@@ -235,11 +235,14 @@ def test_the_signed_in_message_is_in_the_volunteers_language(client: Client) -> 
     assert "Ha iniciado sesión exitosamente" in text(response)  # allauth's own Spanish
 
 
-def test_a_volunteer_who_prefers_english_gets_english_on_a_spanish_phone(client: Client) -> None:
-    user = UserFactory(preferred_language="en")
-    sign_in(client, user, HTTP_ACCEPT_LANGUAGE="es")
+def test_an_account_with_the_default_language_keeps_a_spanish_phone_in_spanish(
+    client: Client,
+) -> None:
+    user = UserFactory(preferred_language="en")  # the default: maybe never chosen
+    response = sign_in(client, user, HTTP_ACCEPT_LANGUAGE="es")
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
     page = text(client.get(reverse("volunteers:my_shifts"), HTTP_ACCEPT_LANGUAGE="es"))
-    assert '<html lang="en">' in page
+    assert '<html lang="es">' in page
 
 
 def test_switching_language_in_the_header_is_remembered_on_the_account(client: Client) -> None:
