@@ -45,7 +45,7 @@ class AccountAdapter(DefaultAccountAdapter):
         """Signed in: the pages (from the "signed in" message on) speak the person's language.
 
         English, every account's default, cannot be told apart from no choice at all (accounts
-        older than save_user below never chose): it leaves the page in the language the browser
+        older than save_user above never chose): it leaves the page in the language the browser
         asked for, so a Spanish phone stays Spanish."""
         language = getattr(user, "preferred_language", "")
         if language not in User.Language.values or language == settings.LANGUAGE_CODE:
@@ -64,7 +64,10 @@ class AccountAdapter(DefaultAccountAdapter):
         site_url = request.build_absolute_uri("/") if request else settings.SITE_URL + "/"
         pledge_day = event_selectors.events_current_and_upcoming(now=timezone.now()).first()
         context = {"pledge_day": pledge_day, "site_url": site_url, **context}
-        # To an account, in its language (as every other email of ours); else the page's.
+        # To an account that chose a language, in it (as every other email of ours); else in
+        # the page's language (English, the default, may be no choice: see post_login).
         language = getattr(context.get("user"), "preferred_language", "")
-        with translation.override(language or translation.get_language()):
+        if language == settings.LANGUAGE_CODE or language not in User.Language.values:
+            language = translation.get_language() or settings.LANGUAGE_CODE
+        with translation.override(language):
             super().send_mail(template_prefix, email, context)
