@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from donations import ratelimit, selectors, services, stripe_api
 from donations.forms import GiveForm
 from donations.models import Donation
+from donations.selectors_give import BucketOut, bucket_out_status, give_figures
 from donations.selectors_live import give_page_match_notes
 from donations.totals import TOTALS_CACHE_SECONDS, event_public_totals_by_slug
 from events import alerts
@@ -42,7 +43,12 @@ logger = logging.getLogger(__name__)
 GIVE_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,32}")
 
 
-def _give(request: HttpRequest, event: Event, attribution: services.Attribution) -> HttpResponse:
+def _give(
+    request: HttpRequest,
+    event: Event,
+    attribution: services.Attribution,
+    bucket_out: BucketOut | None = None,
+) -> HttpResponse:
     if event.status not in services.OPEN_FOR_GIFTS:
         return _ended(request, event)
     form = GiveForm(request.POST or None, event=event)
@@ -92,6 +98,8 @@ def _give(request: HttpRequest, event: Event, attribution: services.Attribution)
             "event": event,
             "form": form,
             "attribution": attribution,
+            "bucket_out": bucket_out,
+            "figures": give_figures(event=event, data=form.data if form.is_bound else None),
             "fee_example": (
                 example,
                 fee_cover_cents(
@@ -128,7 +136,18 @@ def give_bucket(request: HttpRequest, token: str) -> HttpResponse:
     bucket = Bucket.objects.select_related("event").filter(token=token).first()
     if bucket is None:
         raise Http404
-    return _give(request, _giving_event(bucket.event), services.attribution_for_bucket(bucket))
+    event = _giving_event(bucket.event)
+    if event.status not in services.OPEN_FOR_GIFTS:
+        return _ended(request, event)
+    status = bucket_out_status(bucket=bucket, now=timezone.now())
+    if request.method == "GET" and not status.is_out:
+        # A bucket that is not out may be in the wrong hands: the donor is cautioned and sent
+        # to the event's own give page. A gift posted from a page opened while the bucket was
+        # out still goes through (to its latest hand-out).
+        return render(
+            request, "donations/bucket_caution.html", {"event": event, "bucket_out": status}
+        )
+    return _give(request, event, services.attribution_for_bucket(bucket), status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -164,19 +183,45 @@ def demo_pay(request: HttpRequest, token: str) -> HttpResponse:
             error = str(problem.user_message or problem)
         else:
             return HttpResponseRedirect(reverse("donations:thanks", args=[token]), status=303)
-    return render(request, "donations/demo_pay.html", {"donation": donation, "error": error})
+    return render(
+        request,
+        "donations/demo_pay.html",
+        {
+            "donation": donation,
+            "event": donation.event,
+            "split_among": list(donation.split_among.order_by("name")),
+            "error": error,
+        },
+    )
 
 
 def thanks(request: HttpRequest, token: str) -> HttpResponse:
-    donation = get_object_or_404(Donation.objects.select_related("event"), public_token=token)
+    donation = get_object_or_404(
+        Donation.objects.select_related("event", "bucket"), public_token=token
+    )
     under_review = donation.status == Donation.Status.PENDING and selectors.donation_under_review(
         donation=donation
     )
+    event = donation.event
     return render(
         request,
         "donations/thanks.html",
-        {"donation": donation, "event": donation.event, "under_review": under_review},
+        {
+            "donation": donation,
+            "event": event,
+            "under_review": under_review,
+            "give_again_url": _give_again_url(donation),
+            "open_for_gifts": event.status in services.OPEN_FOR_GIFTS,
+            "share_url": request.build_absolute_uri(reverse("events:detail", args=[event.slug])),
+        },
     )
+
+
+def _give_again_url(donation: Donation) -> str:
+    """Back to where the donor gave: the same bucket's page, else the event's give page."""
+    if donation.bucket is not None:
+        return reverse("donations:give_bucket", args=[donation.bucket.token])
+    return reverse("donations:give_event", args=[donation.event.slug])
 
 
 @require_GET
