@@ -218,10 +218,16 @@ def thanks(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _give_again_url(donation: Donation) -> str:
-    """Back to where the donor gave: the same bucket's page, else the event's give page."""
+    """Back to where the donor gave: the same bucket's page, else the event's give page (through
+    the same volunteer's personal link, when the gift came from one)."""
     if donation.bucket is not None:
         return reverse("donations:give_bucket", args=[donation.bucket.token])
-    return reverse("donations:give_event", args=[donation.event.slug])
+    url = reverse("donations:give_event", args=[donation.event.slug])
+    if donation.corner_id is None:
+        volunteers = list(donation.volunteers.select_related("volunteer_profile")[:2])
+        if len(volunteers) == 1 and hasattr(volunteers[0], "volunteer_profile"):
+            return f"{url}?v={volunteers[0].volunteer_profile.give_token}"
+    return url
 
 
 @require_GET

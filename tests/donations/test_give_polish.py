@@ -428,3 +428,14 @@ def test_the_ended_page_shows_the_hotline_once(client: Client, bucket: Bucket) -
     response = client.get(f"/g/{bucket.token}")
     assert response.status_code == 410
     assert text(response).count("1-888-373-7888") == 1
+
+
+def test_give_again_after_a_personal_link_credits_the_same_volunteer(
+    client: Client, event: Event
+) -> None:
+    person = volunteer()
+    donation = succeeded(CardDonationFactory(event=event))
+    donation.volunteers.set([person])
+    page = text(client.get(f"/give/thanks/{donation.public_token}/"))
+    token = person.volunteer_profile.give_token
+    assert f'href="/events/{event.slug}/give/?v={token}">Give again</a>' in page
