@@ -69,16 +69,16 @@ def bucket_out_status(*, bucket: Bucket, now: dt.datetime) -> BucketOut:
 # --- The amounts the give page shows ------------------------------------------------------------
 
 
-def amount_chosen_cents(data: Any) -> int | None:
+def amount_chosen_cents(data: Any, presets: list[int]) -> int | None:
     """The amount a (possibly invalid) submitted give form chose, read like the form reads it:
-    a typed amount wins over a preset; None when there is none to show."""
+    a typed amount wins over a preset (one of `presets`); None when there is none to show."""
     if not data:
         return None
     typed = cents_parse(str(data.get("custom") or ""))
     if typed:
         return typed
     preset = str(data.get("preset") or "")
-    return int(preset) if preset.isdigit() and 0 < len(preset) < 12 else None
+    return int(preset) if preset.isdigit() and int(preset) in presets else None
 
 
 # What events.money.cents_parse strips before an amount: every currency symbol's characters.
@@ -104,7 +104,7 @@ class GiveFigures:
 def give_figures(*, event: Event, data: Any = None) -> GiveFigures:
     """The give page's figures for `event`, with the choices of a submitted form if any. The
     total is the service's (donation_total_cents): what the page shows is what is charged."""
-    amount = amount_chosen_cents(data)
+    amount = amount_chosen_cents(data, list(event.suggested_amounts_cents))
     cover = bool(data and data.get("cover_fee"))
     figures = GiveFigures(
         currency=event.currency,

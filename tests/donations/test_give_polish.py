@@ -439,3 +439,11 @@ def test_give_again_after_a_personal_link_credits_the_same_volunteer(
     page = text(client.get(f"/give/thanks/{donation.public_token}/"))
     token = person.volunteer_profile.give_token
     assert f'href="/events/{event.slug}/give/?v={token}">Give again</a>' in page
+
+
+def test_a_preset_that_is_not_the_events_puts_no_amount_on_the_button(
+    client: Client, bucket: Bucket
+) -> None:
+    response = client.post(f"/g/{bucket.token}", {"preset": "99999999999"})
+    assert response.status_code == 400
+    assert give_button(text(response)) == "Give"
