@@ -1,6 +1,7 @@
 """The give page of a bucket out now, in a real browser on a 390 x 844 phone (issue 11): the
 amounts and the Give button are in the first viewport in English and Spanish, and the button
-shows the total as the donor chooses an amount and ticks "cover the fee"."""
+shows the total as the donor chooses an amount and ticks "cover the fee"; nothing is asked of
+another site before Give."""
 
 from __future__ import annotations
 
@@ -31,7 +32,12 @@ def test_the_give_button_and_the_amounts_are_in_the_first_viewport_of_a_phone(
 ) -> None:
     bucket = bucket_out(live_event())
     page = phone(browser, language)
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
     page.goto(f"{live_server.url}/g/{bucket.token}")
+    page.wait_for_load_state("load")
+    assert requests
+    assert all(url.startswith(live_server.url) for url in requests)
     assert page.locator("html").get_attribute("lang") == language[:2]
     assert in_first_viewport(page, "button.give-button")
     assert in_first_viewport(page, "label.amount-choice >> nth=-1")
