@@ -83,6 +83,7 @@
       update();
     });
     cover.addEventListener("change", update);
+    window.addEventListener("pageshow", update); // back from the payment page: choices restored
     update();
   }
 
