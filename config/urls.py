@@ -1,11 +1,12 @@
 """The site's URL map: each app owns its own urls.py."""
 
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
-from events.views import healthz
+from events.views import healthz, media
 
 admin.site.site_header = _("Pledgeday administration")
 admin.site.site_title = _("Pledgeday")
@@ -23,3 +24,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
+if settings.SERVE_MEDIA:
+    # Uploaded logos and covers (events.views.media); production usually serves them elsewhere.
+    urlpatterns.append(
+        re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", media, name="media")
+    )

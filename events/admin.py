@@ -13,13 +13,42 @@ from django.forms import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from events import services
+from events import images, services
 from events.models import Bucket, Corner, Event, EventPartner, Membership, Organization
 from events.twins import SpanishTwinsAdmin
 
 
+def _image_uploads(form: forms.ModelForm, obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    """Takes the form's new pictures off the object, so the model's save never stores an
+    original as uploaded (its size, its EXIF): each goes to events.images after the save.
+    A new file, or False when the admin's "clear" box is ticked."""
+    uploads = {}
+    for name in fields:
+        if name in form.changed_data:
+            uploads[name] = form.cleaned_data.get(name)
+            setattr(obj, name, getattr(form.initial.get(name), "name", "") or "")
+    return uploads
+
+
+class ImageUploadsForm(forms.ModelForm):
+    """Refuses pictures the resizing could not take (too big, unreadable), with a message."""
+
+    def _picture(self, name: str) -> Any:
+        upload = self.cleaned_data.get(name)
+        if upload and hasattr(upload, "content_type"):  # a new upload, not the stored file
+            images.image_upload_validate(upload)
+        return upload
+
+    def clean_logo(self) -> Any:
+        return self._picture("logo")
+
+    def clean_cover(self) -> Any:
+        return self._picture("cover")
+
+
 @admin.register(Organization)
 class OrganizationAdmin(SpanishTwinsAdmin):
+    form = ImageUploadsForm
     list_display = [
         "name",
         "legal_name",
@@ -32,6 +61,13 @@ class OrganizationAdmin(SpanishTwinsAdmin):
     prepopulated_fields = {"slug": ["name"]}
     # A website typed without a scheme is https (Django 6's default; Django 5 warns without it).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def save_model(self, request: HttpRequest, obj: Organization, form: Any, change: bool) -> None:
+        """The logo is resized and stored by events.images after the organization is saved."""
+        uploads = _image_uploads(form, obj, ("logo",))
+        super().save_model(request, obj, form, change)
+        if uploads:
+            images.organization_logo_set(organization=obj, logo=uploads["logo"])
 
 
 class EventPartnerFormSet(BaseInlineFormSet):
@@ -74,7 +110,7 @@ class CornerInline(admin.TabularInline):
     show_change_link = True
 
 
-class EventAdminForm(forms.ModelForm):
+class EventAdminForm(ImageUploadsForm):
     """Money settings (currency, card fee, minimum, fiscal host) are frozen once gifts exist."""
 
     class Meta:
@@ -105,8 +141,14 @@ class EventAdmin(SpanishTwinsAdmin):
 
     def save_model(self, request: HttpRequest, obj: Event, form: Any, change: bool) -> None:
         """Through the service: the status never changes here, money settings are frozen once
-        gifts exist (checked again under the event's row lock)."""
-        services.event_save(event=obj, changed=form.changed_data)
+        gifts exist (checked again under the event's row lock). The logo and cover are resized
+        and stored by events.images afterwards."""
+        uploads = _image_uploads(form, obj, ("logo", "cover"))
+        services.event_save(
+            event=obj, changed=[name for name in form.changed_data if name not in uploads]
+        )
+        if uploads:
+            images.event_images_set(event=obj, **uploads)
 
     @admin.action(description=_("Publish the selected pledge days"))
     def publish(self, request: HttpRequest, queryset: QuerySet[Event]) -> None:

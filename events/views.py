@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
-from events import selectors
+from events import images, selectors
 from events.permissions import user_can_organize_event
 
 
@@ -50,3 +51,33 @@ def healthz(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+# Uploads served by media(): the pictures events.images stores, nothing else (an uploaded page
+# or script must never be served from the site's origin).
+MEDIA_FOLDERS = tuple(images.UPLOAD_TO.values())
+MEDIA_TYPES = {
+    ".webp": "image/webp",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+}
+
+
+@require_safe
+def media(request: HttpRequest, path: str) -> FileResponse:
+    """A stored logo or cover, when the site serves its own uploads (settings.SERVE_MEDIA, as in
+    the demo; production lets the web server or a CDN do it). Stored names never change their
+    content (events.images), so browsers keep them a year."""
+    extension = "." + path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    if (
+        not path.startswith(MEDIA_FOLDERS)
+        or extension not in MEDIA_TYPES
+        or ".." in path.split("/")
+        or not default_storage.exists(path)
+    ):
+        raise Http404
+    response = FileResponse(default_storage.open(path, "rb"), content_type=MEDIA_TYPES[extension])
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

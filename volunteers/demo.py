@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from events import services as event_services
+from events.demo_images import demo_pictures_add
 from events.models import Bucket, Corner, Event, Membership, Organization, Shift
 from notices import preferences as notice_preferences
 from volunteers import services as volunteer_services
@@ -344,6 +345,7 @@ def demo_seed(*, now: dt.datetime | None = None) -> Event:
     _corners_shifts_buckets(event)
     _accounts(event)
     _buckets_out(event, now=now)
+    demo_pictures_add()
     return event
 
 
@@ -637,4 +639,5 @@ def demo_live_day_seed(*, now: dt.datetime | None = None) -> LiveDay:
     # What the beat does within the minute: a published day whose window has begun goes live.
     event_services.events_advance_status(now=now)
     event.refresh_from_db()
+    demo_pictures_add()
     return LiveDay(event=event, created=True, returned=returned, out=out)

@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "events.context_processors.hotline",
+                "events.navigation.organizing",
             ],
         },
     },
@@ -155,6 +156,16 @@ TIME_ZONE = env.str("TIME_ZONE", default="America/Los_Angeles")
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# Uploaded logos and covers (events.images resizes them; each stored name is immutable). In
+# production the web server or a CDN serves MEDIA_ROOT at MEDIA_URL (docs/deployment.md), or
+# cloud storage does (STORAGES["default"]); SERVE_MEDIA=True lets Django serve them instead
+# (events.views.media: images only, cached for a year), as the demo does.
+MEDIA_URL = env.str("MEDIA_URL", default="/media/")
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=False)
+# The embedded demo (config/settings/local.py): seed_demo may create its published accounts.
+DEMO_SITE = False
 
 # --- Mail ---------------------------------------------------------------------------------------
 

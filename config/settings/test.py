@@ -27,6 +27,7 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Serve static files from the app folders (no collectstatic before tests).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+SERVE_MEDIA = True  # uploads are in memory (STORAGES above); events.views.media reads them there
 
 # Keys of the test suite are prefixed so that the suite can clean up after itself in a shared Redis.
 CACHES["default"]["KEY_PREFIX"] = "pledgeday-test"  # noqa: F405

@@ -37,7 +37,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not settings.DEBUG and not options["force"]:
+        if not (settings.DEBUG or settings.DEMO_SITE) and not options["force"]:
             raise CommandError(
                 "seed_demo creates accounts with a published password; it runs only with "
                 "DEBUG on (the embedded default). Use --force for a throwaway staging site."
