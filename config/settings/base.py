@@ -158,7 +158,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Uploaded logos and covers (events.images resizes them; each stored name is immutable). In
-# production the web server or a CDN serves MEDIA_ROOT at MEDIA_URL (docs/deployment.md), or
+# production the web server or a CDN serves MEDIA_ROOT at MEDIA_URL (docs/images.md), or
 # cloud storage does (STORAGES["default"]); SERVE_MEDIA=True lets Django serve them instead
 # (events.views.media: images only, cached for a year), as the demo does.
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
