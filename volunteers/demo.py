@@ -135,6 +135,57 @@ CORNERS = [
     ),
 ]
 
+# The Spanish twins of the text organizers type (events.text): hotline name and description.
+ORGANIZATIONS_ES = {
+    "cvaht": (
+        "Línea de crisis las 24 horas",
+        "Manejo de casos, canalización a refugios de emergencia y capacitación para "
+        "sobrevivientes de trata sexual y laboral en todo el Valle Central. Anfitrión fiscal del "
+        "día de donación.",
+    ),
+    "breaking-the-chains": (
+        "Línea de acercamiento",
+        "Acercamiento y apoyo a largo plazo para mujeres que dejan la explotación en Fresno.",
+    ),
+    "marjaree-mason-center": (
+        "Línea de violencia doméstica las 24 horas",
+        "Vivienda segura y servicios para personas que escapan de la violencia doméstica en el "
+        "condado de Fresno.",
+    ),
+    "cvjc": (
+        "",
+        "Educación preventiva en las escuelas y concientización comunitaria en todo el Valle "
+        "Central.",
+    ),
+}
+
+# Corner: (address or landmark, safety notes) in Spanish.
+CORNERS_ES = {
+    "Blackstone & Shaw": (
+        "esquina noreste, junto a la parada del autobús",
+        "Quédate en la banqueta; los autos dan vuelta a la derecha rápido. Hay baños en el café "
+        "de la Shaw.",
+    ),
+    "Blackstone & Herndon": (
+        "esquina suroeste, entrada del centro comercial",
+        "El gerente de la tienda sabe que vamos; no te pares en la entrada de autos.",
+    ),
+    "Shaw & Clovis": ("esquina noroeste", "Solo hay sombra en la tarde: trae agua."),
+    "Madera Ave & Whitesbridge": (
+        "esquina sureste, junto a la farmacia",
+        "Mucho tráfico de camiones en la Whitesbridge; deja los botes del lado de la banqueta.",
+    ),
+    "Gateway & Yosemite": (
+        "esquina noreste, centro",
+        "En esta esquina son muy bienvenidos quienes hablan español.",
+    ),
+}
+
+MONTHS_ES = [
+    "enero", "febrero", "marzo", "abril", "mayo", "junio",
+    "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+]  # fmt: skip
+
 ACCOUNTS = [
     DemoAccount("admin@pledgeday.test", "Alex Admin", "en", "admin"),
     DemoAccount("organizer@pledgeday.test", "Olivia Ortega", "en", "organizer"),
@@ -176,6 +227,14 @@ WAIVER = (
     "I release the organizers from liability for ordinary risks of standing on a street corner."
 )
 
+WAIVER_ES = (
+    "Participo como voluntario por mi propia voluntad. Me quedaré en la banqueta, nunca me "
+    "meteré al tráfico y siempre estaré con al menos otro voluntario. No confrontaré a nadie; "
+    "si veo algo que me preocupa, llamaré al 911 o a la Línea Nacional contra la Trata de "
+    "Personas. Libero a los organizadores de responsabilidad por los riesgos normales de estar "
+    "en una esquina."
+)
+
 STORY = (
     "Human trafficking happens here, in the Central Valley: along Highway 99, in our fields and "
     "in our neighborhoods. On one day each year, hundreds of volunteers stand at busy corners "
@@ -215,7 +274,9 @@ def _organizations() -> list[tuple[Organization, int]]:
                 "legal_name": legal_name,
                 "tax_id": tax_id,
                 "description": about,
+                "description_es": ORGANIZATIONS_ES[slug][1],
                 "hotline_name": hotline_name,
+                "hotline_name_es": ORGANIZATIONS_ES[slug][0],
                 "hotline_phone": hotline_phone,
             },
         )
@@ -229,6 +290,7 @@ def _event(*, now: dt.datetime, shares: list[tuple[Organization, int]]) -> Event
         slug=EVENT_SLUG,
         defaults={
             "title": f"Pledge 2 Stop Human Trafficking {day.year}",
+            "title_es": f"Compromiso para Detener la Trata de Personas {day.year}",
             "story": STORY,
             "story_es": STORY_ES,
             "starts_at": _at(day, 7),
@@ -240,6 +302,7 @@ def _event(*, now: dt.datetime, shares: list[tuple[Organization, int]]) -> Event
             "minimum_gift_cents": 500,
             "suggested_amounts_cents": [1000, 2500, 5000, 10000],
             "waiver_text": WAIVER,
+            "waiver_text_es": WAIVER_ES,
             "volunteer_coordinator_name": "Olivia Ortega",
             "volunteer_coordinator_phone": "559-555-0110",
         },
@@ -259,9 +322,11 @@ def _corners_shifts_buckets(event: Event) -> None:
             defaults={
                 "city": city,
                 "address": address,
+                "address_es": CORNERS_ES[name][0],
                 "latitude": Decimal(latitude),
                 "longitude": Decimal(longitude),
                 "safety_notes": notes,
+                "safety_notes_es": CORNERS_ES[name][1],
             },
         )
         for start, end in SHIFT_HOURS:
@@ -343,34 +408,11 @@ def demo_seed(*, now: dt.datetime | None = None) -> Event:
     now = now or timezone.now()
     event = _event(now=now, shares=_organizations())
     _corners_shifts_buckets(event)
+    # No bucket is out on the upcoming day: nobody is on a corner before it starts, and its
+    # buckets' QR pages say so. The day under way (demo_live_day_seed) has buckets out.
     _accounts(event)
-    _buckets_out(event, now=now)
     demo_pictures_add()
     return event
-
-
-# Buckets already with a pair on a corner, so that scanning their QR codes credits a corner and
-# its volunteers at once (the demo shows the staging table mid-morning).
-BUCKETS_OUT = [("B-01", "Blackstone & Shaw", 7), ("B-03", "Shaw & Clovis", 10)]
-
-
-def _buckets_out(event: Event, *, now: dt.datetime) -> None:
-    day = event.starts_at.astimezone(event.tzinfo).date()
-    organizer = User.objects.get(email="organizer@pledgeday.test")
-    for label, corner_name, hour in BUCKETS_OUT:
-        bucket = Bucket.objects.get(event=event, label=label)
-        shift = Shift.objects.filter(
-            corner__event=event, corner__name=corner_name, starts_at=_at(day, hour)
-        ).first()
-        if shift is None or bucket.assignments.exists():
-            continue
-        with contextlib.suppress(ValidationError):
-            # Check-in is taken on the shift's day only: the pair is recorded as arrived at the
-            # staging table before their shift (the demo's picture of that morning).
-            arrived = shift.starts_at - dt.timedelta(minutes=10)
-            for signup in shift.signups.filter(status="confirmed"):
-                volunteer_services.signup_check_in(signup=signup, now=arrived)
-            volunteer_services.bucket_hand_out(bucket=bucket, shift=shift, by=organizer, now=now)
 
 
 # --- A pledge day under way now -------------------------------------------------------------------
@@ -488,6 +530,10 @@ def _live_event(*, now: dt.datetime, shares: list[tuple[Organization, int]]) -> 
     event = event_services.event_save(
         event=Event(
             title=f"Pledge 2 Stop Human Trafficking, {today:%B} {today.day} (live demo)",
+            title_es=(
+                "Compromiso para Detener la Trata de Personas, "
+                f"{today.day} de {MONTHS_ES[today.month - 1]} (demo en vivo)"
+            ),
             slug=_live_slug(starts_at, today),
             story=STORY,
             story_es=STORY_ES,
@@ -500,6 +546,7 @@ def _live_event(*, now: dt.datetime, shares: list[tuple[Organization, int]]) -> 
             minimum_gift_cents=500,
             suggested_amounts_cents=[1000, 2500, 5000, 10000],
             waiver_text=WAIVER,
+            waiver_text_es=WAIVER_ES,
             volunteer_coordinator_name="Olivia Ortega",
             volunteer_coordinator_phone="559-555-0110",
         ),
@@ -518,9 +565,11 @@ def _live_corners(event: Event) -> dict[str, tuple[Corner, list[Shift]]]:
             name=name,
             city=city,
             address=address,
+            address_es=CORNERS_ES[name][0],
             latitude=Decimal(latitude),
             longitude=Decimal(longitude),
             safety_notes=notes,
+            safety_notes_es=CORNERS_ES[name][1],
         )
         shifts = [
             volunteer_services.shift_create(

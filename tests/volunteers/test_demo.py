@@ -76,14 +76,24 @@ def test_the_demo_command_refuses_to_run_without_debug() -> None:
     assert not User.objects.exists()
 
 
-def test_the_demo_has_buckets_out_with_a_pair_so_a_qr_gift_is_credited() -> None:
-    from donations.services import attribution_for_bucket
+def test_the_upcoming_demo_day_has_no_bucket_out_and_its_qr_pages_say_so(client) -> None:
+    """Nobody stands on a corner before the day: a bucket out weeks early (with check-ins
+    recorded for later) would tell a donor a sticker is official when no one is there."""
+    from volunteers.models import BucketAssignment, Signup
 
     call_command("seed_demo", "--force", stdout=StringIO())
-    attribution = attribution_for_bucket(Bucket.objects.get(label="B-01"))
-    assert attribution.corner is not None
-    assert attribution.corner.name == "Blackstone & Shaw"
-    assert {v.email for v in attribution.volunteers} == {
-        "maria.lopez@pledgeday.test",
-        "jose.hernandez@pledgeday.test",
-    }
+    assert not BucketAssignment.objects.exists()
+    assert not Signup.objects.filter(checked_in_at__isnull=False).exists()
+    bucket = Bucket.objects.get(label="B-01")
+    page = client.get(f"/g/{bucket.token}").content.decode()
+    assert "not out right now" in page
+
+
+def test_the_demo_has_every_spanish_twin_an_organizer_should_fill_in() -> None:
+    from events.models import Corner, Event, Organization
+    from events.twins import twins_missing
+
+    call_command("seed_demo", "--force", "--live-day", stdout=StringIO())
+    for model in (Event, Organization, Corner):
+        for obj in model.objects.all():
+            assert twins_missing(obj) == [], obj
