@@ -59,7 +59,7 @@ def bucket_out_status(*, bucket: Bucket, now: dt.datetime) -> BucketOut:
         shift=assignment.shift_id,
         user__buckets_held=assignment,
         status=Signup.Status.CONFIRMED,
-        checked_in_at__lte=now,  # a check-in recorded for later is not someone here now
+        checked_in_at__isnull=False,
         checked_out_at__isnull=True,
     ).count()
     problem = "" if here else BucketOut.NOBODY_CHECKED_IN

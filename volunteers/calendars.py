@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
+from events.text import local_text
 from volunteers.models import Signup
 
 
@@ -25,7 +26,7 @@ def signups_calendar(signups: Iterable[Signup], *, site_url: str) -> Calendar:
     for signup in signups:
         shift, corner = signup.shift, signup.shift.corner
         event = corner.event
-        summary = f"{event.title}: {corner.name}"
+        summary = f"{local_text(event, 'title')}: {local_text(corner, 'name')}"
         if signup.status == Signup.Status.WAITLISTED:
             summary += " " + _("(waitlist)")
         item = CalendarEvent()
@@ -34,7 +35,14 @@ def signups_calendar(signups: Iterable[Signup], *, site_url: str) -> Calendar:
         item.add("dtstart", shift.starts_at.astimezone(event.tzinfo))
         item.add("dtend", shift.ends_at.astimezone(event.tzinfo))
         item.add("summary", summary)
-        item.add("location", ", ".join(p for p in (corner.name, corner.address, corner.city) if p))
+        item.add(
+            "location",
+            ", ".join(
+                p
+                for p in (local_text(corner, "name"), local_text(corner, "address"), corner.city)
+                if p
+            ),
+        )
         item.add("description", _("Manage your shifts: %(url)s") % {"url": site_url})
         item.add("url", site_url)
         if corner.latitude is not None and corner.longitude is not None:

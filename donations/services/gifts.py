@@ -16,6 +16,7 @@ from donations import stripe_api
 from donations.models import Donation
 from events.models import Bucket, Corner, Event, Organization, Shift
 from events.money import STRIPE_MINIMUM_CENTS, cents_format, fee_cover_cents
+from events.text import local_text
 from volunteers.models import BucketAssignment, User
 
 S = Donation.Status
@@ -227,7 +228,7 @@ def donation_start(
         now=now,
     )
     total = donation.total_cents
-    description = _("Gift to %(title)s") % {"title": event.title}
+    description = _("Gift to %(title)s") % {"title": local_text(event, "title")}
     token = donation.public_token
     # The external call happens outside any transaction: a slow Stripe never holds a lock.
     try:

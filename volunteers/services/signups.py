@@ -14,6 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from events.models import Event, Shift
+from events.text import local_text
 from notices import services as notices
 from notices.models import Notice
 from volunteers.models import (
@@ -112,7 +113,10 @@ def _schedule_check(*, user: User, shift: Shift, event: Event) -> None:
         if other.starts_at < shift.ends_at and shift.starts_at < other.ends_at:
             raise ValidationError(
                 _("This shift overlaps your shift at %(corner)s (%(when)s).")
-                % {"corner": other.corner.name, "when": _local(other.starts_at, event)},
+                % {
+                    "corner": local_text(other.corner, "name"),
+                    "when": _local(other.starts_at, event),
+                },
                 code="overlap",
             )
     start, end = shift.starts_at, shift.ends_at

@@ -12,6 +12,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from events.models import Bucket, Shift
+from events.text import local_text
 from volunteers.models import (
     BucketAssignment,
     Signup,
@@ -110,7 +111,8 @@ def bucket_hand_out(
         raise ValidationError(_("This bucket belongs to another pledge day."), code="other_event")
     if BucketAssignment.objects.filter(bucket=bucket, returned_at__isnull=True).exists():
         raise ValidationError(
-            _("Bucket %(label)s is already out; check it back in first.") % {"label": bucket.label},
+            _("Bucket %(label)s is already out; check it back in first.")
+            % {"label": local_text(bucket, "label")},
             code="bucket_out",
         )
     out = (
@@ -125,7 +127,7 @@ def bucket_hand_out(
                 "Bucket %(label)s is already out with this shift. One bucket per pair: confirm"
                 " to hand out a second one."
             )
-            % {"label": out.bucket.label},
+            % {"label": local_text(out.bucket, "label")},
             code="second_bucket",
         )
     holders = [
