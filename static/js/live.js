@@ -44,8 +44,20 @@
       if (!current || current.innerHTML === panel.innerHTML) {
         return;
       }
+      // A scrolling table a keyboard user is on keeps focus and position across the swap.
+      const active = document.activeElement;
+      const focused = current.contains(active) && active.classList.contains("table-wrap");
+      const before = current.querySelector(".table-wrap");
+      const scrolled = before ? before.scrollLeft : 0;
       // A copy first: moving a node into the page takes it out of the parsed fragment.
       current.replaceChildren(...Array.from(panel.childNodes));
+      const wrap = current.querySelector(".table-wrap");
+      if (wrap) {
+        wrap.scrollLeft = scrolled;
+        if (focused) {
+          wrap.focus({ preventScroll: true });
+        }
+      }
       if (flash) {
         current.classList.remove("live-changed");
         void current.offsetWidth; // restarts the highlight's animation
