@@ -34,6 +34,9 @@ COVER_SMALL_WIDTH = 800
 # A phone photo is 12-50 megapixels; more than this is refused before it is decoded.
 MAX_SOURCE_PIXELS = 60_000_000
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024
+# Of the slug in a stored name: the longest name (a partner logo's folder, 40 characters, a
+# 12-digit digest and the size) stays well within the fields' 255.
+SLUG_CHARS = 40
 
 Kind = Literal["logo", "cover"]
 UPLOAD_TO = {
@@ -105,7 +108,8 @@ def _open(upload: IO[bytes]) -> Image.Image:
     """The uploaded picture, upright (EXIF orientation applied), or a ValidationError."""
     upload.seek(0)
     try:
-        image = Image.open(upload)
+        # Only the formats the page promises: every other decoder is attack surface.
+        image = Image.open(upload, formats=("JPEG", "PNG", "WEBP"))
         if image.width * image.height > MAX_SOURCE_PIXELS:
             raise ValidationError(
                 _("This picture is too large (%(pixels)s megapixels); at most 60 are accepted.")
@@ -118,7 +122,11 @@ def _open(upload: IO[bytes]) -> Image.Image:
             _("This file is not a picture we can read: upload a JPEG, PNG or WebP image."),
             code="not_an_image",
         ) from error
-    return ImageOps.exif_transpose(image)
+    upright = ImageOps.exif_transpose(image)
+    # Nothing the camera or editor wrote travels on (a JPEG comment, XMP, an ICC profile...):
+    # Pillow copies `info` into the saved file. Only a palette's transparency is kept.
+    upright.info = {key: upright.info[key] for key in ("transparency",) if key in upright.info}
+    return upright
 
 
 def image_upload_validate(upload: IO[bytes]) -> None:
@@ -186,14 +194,14 @@ def _stored_files(upload: IO[bytes], *, prefix: str, slug: str, kind: Kind) -> l
     if kind == "logo":
         data, width, height = _encode_logo(image)
         digest = hashlib.sha256(data).hexdigest()[:12]
-        return [_store(f"{prefix}{slug}-{digest}-{width}x{height}.webp", data)]
+        return [_store(f"{prefix}{slug[:SLUG_CHARS]}-{digest}-{width}x{height}.webp", data)]
     cover = _narrowed(_flatten(image), COVER_WIDTH)
     data = _jpeg(cover)
     digest = hashlib.sha256(data).hexdigest()[:12]
-    names = [_store(f"{prefix}{slug}-{digest}-{cover.width}x{cover.height}.jpg", data)]
+    names = [_store(f"{prefix}{slug[:SLUG_CHARS]}-{digest}-{cover.width}x{cover.height}.jpg", data)]
     small = _narrowed(cover, COVER_SMALL_WIDTH)
     if small is not cover:
-        small_name = f"{prefix}{slug}-{digest}-{small.width}x{small.height}.jpg"
+        small_name = f"{prefix}{slug[:SLUG_CHARS]}-{digest}-{small.width}x{small.height}.jpg"
         names.append(_store(small_name, _jpeg(small)))
     return names
 

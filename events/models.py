@@ -114,6 +114,7 @@ class Organization(models.Model):
     logo = models.ImageField(
         _("logo"),
         upload_to="organizations/logos/",
+        max_length=255,
         blank=True,
         help_text=_("Square works best; it is resized to at most 256 pixels."),
     )
@@ -285,12 +286,14 @@ class Event(models.Model):
     logo = models.ImageField(
         _("logo"),
         upload_to="events/logos/",
+        max_length=255,
         blank=True,
         help_text=_("Square works best; it is resized to at most 256 pixels."),
     )
     cover = models.ImageField(
         _("cover image"),
         upload_to="events/covers/",
+        max_length=255,
         blank=True,
         help_text=_("A wide photo for the event page and shared links; resized to 1600 pixels."),
     )

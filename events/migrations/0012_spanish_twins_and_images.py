@@ -35,12 +35,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='event',
             name='cover',
-            field=models.ImageField(blank=True, help_text='A wide photo for the event page and shared links; resized to 1600 pixels.', upload_to='events/covers/', verbose_name='cover image'),
+            field=models.ImageField(blank=True, max_length=255, help_text='A wide photo for the event page and shared links; resized to 1600 pixels.', upload_to='events/covers/', verbose_name='cover image'),
         ),
         migrations.AddField(
             model_name='event',
             name='logo',
-            field=models.ImageField(blank=True, help_text='Square works best; it is resized to at most 256 pixels.', upload_to='events/logos/', verbose_name='logo'),
+            field=models.ImageField(blank=True, max_length=255, help_text='Square works best; it is resized to at most 256 pixels.', upload_to='events/logos/', verbose_name='logo'),
         ),
         migrations.AddField(
             model_name='event',
@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='organization',
             name='logo',
-            field=models.ImageField(blank=True, help_text='Square works best; it is resized to at most 256 pixels.', upload_to='organizations/logos/', verbose_name='logo'),
+            field=models.ImageField(blank=True, max_length=255, help_text='Square works best; it is resized to at most 256 pixels.', upload_to='organizations/logos/', verbose_name='logo'),
         ),
         # SQLite rebuilt events_event: its triggers go back (events/triggers.py).
         migrations.RunPython(triggers.install, triggers.install),
