@@ -1,5 +1,8 @@
 """The site's URL map: each app owns its own urls.py."""
 
+import re
+from urllib.parse import urlsplit
+
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
@@ -27,5 +30,9 @@ urlpatterns = [
 if settings.SERVE_MEDIA:
     # Uploaded logos and covers (events.views.media); production usually serves them elsewhere.
     urlpatterns.append(
-        re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", media, name="media")
+        re_path(
+            rf"^{re.escape(urlsplit(settings.MEDIA_URL).path.strip('/'))}/(?P<path>.+)$",
+            media,
+            name="media",
+        )
     )

@@ -310,12 +310,15 @@ if TRUSTED_PROXY_COUNT < 0:
 # Where Stripe Checkout lives: the give page's form posts to us and we answer 303 there, and
 # form-action also governs that redirect. (A Checkout custom domain goes here.)
 STRIPE_CHECKOUT_ORIGIN = env.str("STRIPE_CHECKOUT_ORIGIN", default="https://checkout.stripe.com")
+_media = urlsplit(MEDIA_URL)
+_media_origin = [f"{_media.scheme}://{_media.netloc}"] if _media.scheme and _media.netloc else []
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF],
+        # Uploaded pictures served from another origin (a CDN or a bucket: docs/images.md).
+        "img-src": [SELF, *_media_origin],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
