@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from events.models import Bucket, Corner, Event, Shift
 from volunteers.models import (
@@ -78,7 +80,7 @@ def user_signups_by_shift(*, user: User, event: Event) -> dict[int, Signup]:
 class MyShift:
     signup: Signup
     position: int | None
-    can_cancel: bool  # False inside the event's cut-off: the page shows whom to call instead
+    can_cancel: bool  # signup_cancel_refusal says nothing: the page shows whom to call instead
 
 
 def user_upcoming_signups(*, user: User, now: dt.datetime) -> list[MyShift]:
@@ -103,9 +105,7 @@ def user_upcoming_signups(*, user: User, now: dt.datetime) -> list[MyShift]:
         MyShift(
             signup=s,
             position=s.ahead + 1 if s.status == Signup.Status.WAITLISTED else None,
-            can_cancel=now
-            < s.shift.starts_at
-            - dt.timedelta(hours=s.shift.corner.event.cancellation_cutoff_hours),
+            can_cancel=signup_cancel_refusal(signup=s, now=now) is None,
         )
         for s in signups
     ]
@@ -209,3 +209,43 @@ def shift_buddies(signup: Signup) -> QuerySet[Signup]:
         .select_related("user")
         .order_by("confirmed_at", "pk")
     )
+
+
+def coordinator_call(event: Event) -> str:
+    """Whom a volunteer calls instead of cancelling online."""
+    if event.volunteer_coordinator_phone:
+        name = event.volunteer_coordinator_name or _("the volunteer coordinator")
+        return _("Please call %(name)s at %(phone)s instead.") % {
+            "name": name,
+            "phone": event.volunteer_coordinator_phone,
+        }
+    return _("Please call the organizers of this pledge day instead.")
+
+
+def signup_cancel_refusal(
+    *, signup: Signup, now: dt.datetime, by_organizer: bool = False
+) -> ValidationError | None:
+    """Why `signup` cannot be cancelled now, or None. The one rule: the cancel service applies
+    it under the shift's lock, My shifts and the confirmation page show it before anyone asks."""
+    event = signup.shift.corner.event
+    if signup.status not in ACTIVE_SIGNUP_STATUSES:
+        return ValidationError(_("This sign-up is not active."), code="not_active")
+    if signup.checked_in_at is not None:
+        if by_organizer:
+            message = _("This volunteer has already checked in; check them out instead.")
+        else:
+            message = _(
+                "You have already checked in on this shift: if you need to leave, tell the "
+                "organizers at the staging table, so they check you out."
+            )
+        return ValidationError(message, code="checked_in")
+    cutoff = signup.shift.starts_at - dt.timedelta(hours=event.cancellation_cutoff_hours)
+    if not by_organizer and now >= cutoff:
+        return ValidationError(
+            _("It is too late to cancel online (less than %(hours)s hours before the shift).")
+            % {"hours": event.cancellation_cutoff_hours}
+            + " "
+            + coordinator_call(event),
+            code="too_late",
+        )
+    return None

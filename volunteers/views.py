@@ -196,11 +196,6 @@ def shift_signup(request: HttpRequest, shift_id: int) -> HttpResponse:
     )
 
 
-def _cancel_too_late(signup: Signup, now: dt.datetime) -> bool:
-    event = signup.shift.corner.event
-    return now >= signup.shift.starts_at - dt.timedelta(hours=event.cancellation_cutoff_hours)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def signup_cancel(request: HttpRequest, signup_id: int) -> HttpResponse:
@@ -237,7 +232,7 @@ def signup_cancel(request: HttpRequest, signup_id: int) -> HttpResponse:
             "waitlisted": waitlisted,
             "position": selectors.waitlist_position(signup),
             "waiting": selectors.shift_waitlisted_count(shift=signup.shift),
-            "too_late": _cancel_too_late(signup, timezone.now()),
+            "refusal": selectors.signup_cancel_refusal(signup=signup, now=timezone.now()),
         },
     )
 

@@ -25,6 +25,7 @@ from volunteers.models import (
     SignupNotice,
     User,
 )
+from volunteers.selectors import signup_cancel_refusal
 from volunteers.services.profiles import waiver_accept, waiver_needed
 
 logger = logging.getLogger(__name__)
@@ -36,16 +37,6 @@ REST_BREAK = dt.timedelta(hours=1)
 
 def _local(moment: dt.datetime, event: Event) -> str:
     return formats.date_format(timezone.localtime(moment, event.tzinfo), "DATETIME_FORMAT")
-
-
-def _coordinator(event: Event) -> str:
-    if event.volunteer_coordinator_phone:
-        name = event.volunteer_coordinator_name or _("the volunteer coordinator")
-        return _("Please call %(name)s at %(phone)s instead.") % {
-            "name": name,
-            "phone": event.volunteer_coordinator_phone,
-        }
-    return _("Please call the organizers of this pledge day instead.")
 
 
 def _eligibility_check(*, user: User, event: Event, accept_waiver: bool, now: dt.datetime) -> None:
@@ -225,22 +216,10 @@ def signup_cancel(
     """
     shift = _shift_lock(signup.shift_id)
     signup = Signup.objects.select_for_update().get(pk=signup.pk)
-    event = shift.corner.event
-    if signup.status not in ACTIVE_SIGNUP_STATUSES:
-        raise ValidationError(_("This sign-up is not active."), code="not_active")
-    if signup.checked_in_at is not None:
-        raise ValidationError(
-            _("This volunteer has already checked in; check them out instead."), code="checked_in"
-        )
-    cutoff = shift.starts_at - dt.timedelta(hours=event.cancellation_cutoff_hours)
-    if not by_organizer and now >= cutoff:
-        raise ValidationError(
-            _("It is too late to cancel online (less than %(hours)s hours before the shift).")
-            % {"hours": event.cancellation_cutoff_hours}
-            + " "
-            + _coordinator(event),
-            code="too_late",
-        )
+    signup.shift = shift  # the locked row, with its event
+    refusal = signup_cancel_refusal(signup=signup, now=now, by_organizer=by_organizer)
+    if refusal is not None:
+        raise refusal
     was_confirmed = signup.status == Signup.Status.CONFIRMED
     signup.status, signup.cancelled_at = Signup.Status.CANCELLED, now
     signup.save(update_fields=["status", "cancelled_at"])
