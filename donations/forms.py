@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from donations.services.gifts import gift_amount_check
 from events.models import Event, Organization
 from events.money import cents_format, cents_parse
 from volunteers.models import User
@@ -114,6 +115,12 @@ class GiveForm(forms.Form):
         amount = data.get("custom") or data.get("preset")
         if not amount and not self.errors:
             raise forms.ValidationError(_("Choose or enter an amount."), code="no_amount")
+        if amount:
+            try:
+                gift_amount_check(event=self.event, amount_cents=amount)
+            except forms.ValidationError as error:
+                self.add_error("custom" if data.get("custom") else "preset", error)
+                amount = None
         data["amount_cents"] = amount
         return data
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Any
 
 from django.db.models import F
 
 from donations.services import OPEN_FOR_GIFTS, donation_total_cents
 from events.models import Bucket, Corner, Event
-from events.money import CURRENCY_SYMBOLS, cents_parse, fee_cover_cents
+from events.money import SYMBOL_CHARACTERS, currency_symbol, fee_cover_cents
 from volunteers.models import BucketAssignment, Signup
 
 
@@ -69,22 +68,6 @@ def bucket_out_status(*, bucket: Bucket, now: dt.datetime) -> BucketOut:
 # --- The amounts the give page shows ------------------------------------------------------------
 
 
-def amount_chosen_cents(data: Any, presets: list[int]) -> int | None:
-    """The amount a (possibly invalid) submitted give form chose, read like the form reads it:
-    a typed amount wins over a preset (one of `presets`); None when there is none to show."""
-    if not data:
-        return None
-    typed = cents_parse(str(data.get("custom") or ""))
-    if typed:
-        return typed
-    preset = str(data.get("preset") or "")
-    return int(preset) if preset.isdigit() and int(preset) in presets else None
-
-
-# What events.money.cents_parse strips before an amount: every currency symbol's characters.
-SYMBOL_CHARACTERS = "".join(sorted(set("".join(CURRENCY_SYMBOLS.values())) - set("0123456789")))
-
-
 @dataclass(frozen=True)
 class GiveFigures:
     """What the give page needs to show the donor's gift, card fee and total, and what its
@@ -101,14 +84,16 @@ class GiveFigures:
     total_cents: int | None = None  # what Give charges: the gift, plus the fee if covered
 
 
-def give_figures(*, event: Event, data: Any = None) -> GiveFigures:
-    """The give page's figures for `event`, with the choices of a submitted form if any. The
-    total is the service's (donation_total_cents): what the page shows is what is charged."""
-    amount = amount_chosen_cents(data, list(event.suggested_amounts_cents))
-    cover = bool(data and data.get("cover_fee"))
+def give_figures(
+    *, event: Event, amount_cents: int | None = None, cover_fee: bool = False
+) -> GiveFigures:
+    """The give page's figures for `event`, with the amount a submitted form chose (as the form
+    read it) if any. The total is the service's (donation_total_cents): what the page shows is
+    what is charged."""
+    amount, cover = amount_cents, cover_fee
     figures = GiveFigures(
         currency=event.currency,
-        symbol=CURRENCY_SYMBOLS.get(event.currency.lower(), event.currency.upper() + " "),
+        symbol=currency_symbol(event.currency),
         fee_bp=event.card_fee_bp,
         fee_fixed_cents=event.card_fee_fixed_cents,
         strip=SYMBOL_CHARACTERS,

@@ -99,7 +99,12 @@ def _give(
             "form": form,
             "attribution": attribution,
             "bucket_out": bucket_out,
-            "figures": give_figures(event=event, data=form.data if form.is_bound else None),
+            # The form's own reading of the amount (None while it is missing or refused).
+            "figures": give_figures(
+                event=event,
+                amount_cents=getattr(form, "cleaned_data", {}).get("amount_cents"),
+                cover_fee=bool(getattr(form, "cleaned_data", {}).get("cover_fee")),
+            ),
             "fee_example": (
                 example,
                 fee_cover_cents(

@@ -15,11 +15,16 @@ BASIS_POINTS_WHOLE = 10_000  # 100% expressed in basis points
 MAX_PARSED_AMOUNT = Decimal(10) ** 12  # beyond any gift; keeps Decimal arithmetic in range
 
 
+def currency_symbol(currency: str) -> str:
+    """ "$" for usd, "MX$" for mxn; the code and a space for a currency without a symbol."""
+    return CURRENCY_SYMBOLS.get(currency.lower(), currency.upper() + " ")
+
+
 def cents_format(amount_cents: int, currency: str = "usd", *, whole_if_round: bool = False) -> str:
     """Format cents for people: 123456 -> "$1,234.56"; with whole_if_round, 2500 -> "$25"."""
     sign = "-" if amount_cents < 0 else ""
     dollars, cents = divmod(abs(amount_cents), 100)
-    symbol = CURRENCY_SYMBOLS.get(currency.lower(), currency.upper() + " ")
+    symbol = currency_symbol(currency)
     if whole_if_round and cents == 0:
         return f"{sign}{symbol}{dollars:,}"
     return f"{sign}{symbol}{dollars:,}.{cents:02d}"
@@ -30,7 +35,9 @@ _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d{0,2})?$", re.ASCII)  # "1,000" or
 # Digits, an optional point and at most two decimals: no exponents ("1e3"), signs, spaces,
 # infinities or other number forms that Decimal would accept.
 _PLAIN = re.compile(r"^(\d+(\.\d{0,2})?|\.\d{1,2})$", re.ASCII)
-_SYMBOLS = "".join(sorted(set("".join(CURRENCY_SYMBOLS.values())) - set("0123456789")))
+# What cents_parse strips before an amount: every currency symbol's characters (the give
+# page's script strips the same, from a data- attribute).
+SYMBOL_CHARACTERS = "".join(sorted(set("".join(CURRENCY_SYMBOLS.values())) - set("0123456789")))
 
 
 def cents_parse(text: str) -> int | None:
@@ -39,7 +46,7 @@ def cents_parse(text: str) -> int | None:
     The one parser of every amount people type (gifts, checks, cash counts, refunds). Only plain
     decimal writing is accepted: "1e3", "2.5e1", "-5", "NaN" or "0x10" are refused, not read.
     """
-    cleaned = text.strip().lstrip(_SYMBOLS).strip()
+    cleaned = text.strip().lstrip(SYMBOL_CHARACTERS).strip()
     if _DECIMAL_COMMA.match(cleaned):
         cleaned = cleaned.replace(",", ".")
     elif _GROUPED.match(cleaned):

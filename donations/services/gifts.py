@@ -111,6 +111,13 @@ def _gift_validate(
 ) -> None:
     if event.status not in OPEN_FOR_GIFTS:
         raise ValidationError(_("This pledge day is not taking gifts online."), code="not_open")
+    gift_amount_check(event=event, amount_cents=amount_cents)
+    designation_check(event=event, designated_to=designated_to, split_among=split_among)
+
+
+def gift_amount_check(*, event: Event, amount_cents: int) -> None:
+    """Refuses an online gift below the event's minimum (or Stripe's) or above its maximum; the
+    give form asks it too, so the donor hears it with any other mistake, not after them."""
     minimum = gift_minimum_cents(event)
     if amount_cents < minimum:
         raise ValidationError(
@@ -124,7 +131,6 @@ def _gift_validate(
             % {"maximum": cents_format(event.maximum_gift_cents, event.currency)},
             code="too_large",
         )
-    designation_check(event=event, designated_to=designated_to, split_among=split_among)
 
 
 @dataclass(frozen=True)

@@ -138,6 +138,18 @@ def test_a_form_shown_again_puts_the_gift_plus_the_covered_fee_on_the_button(
     assert not Donation.objects.exists()
 
 
+def test_a_refused_amount_is_not_put_on_the_button_and_says_why(
+    client: Client, bucket: Bucket
+) -> None:
+    """The button shows the amount as the form read it: $1 under a $5 minimum is no amount."""
+    response = client.post(f"/g/{bucket.token}", {"custom": "1", "donor_email": "not-an-email"})
+    assert response.status_code == 400
+    page = text(response)
+    assert give_button(page) == "Give"
+    assert "custom_error" in page  # the amount's own error, beside the email's
+    assert not Donation.objects.exists()
+
+
 def test_without_covering_the_fee_the_button_shows_the_gift_and_the_fee_it_bears(
     client: Client, bucket: Bucket
 ) -> None:
@@ -194,7 +206,7 @@ def test_the_scripts_fee_parsing_and_formatting_agree_with_the_servers_to_the_ce
     script = NODE_CHECK % json.dumps(
         {"script": str(GIVE_JS), "typed": typed, "rates": rates, "amounts": amounts}
     )
-    from donations.selectors_give import SYMBOL_CHARACTERS
+    from events.money import SYMBOL_CHARACTERS
 
     out = subprocess.run(
         [shutil.which("node") or "node", "-e", script, SYMBOL_CHARACTERS],
