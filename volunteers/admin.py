@@ -99,8 +99,8 @@ class PoolEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WaiverAcceptance)
-class WaiverAcceptanceAdmin(admin.ModelAdmin):
-    list_display = ["user", "event", "version", "accepted_at"]
+class WaiverAcceptanceAdmin(ReadOnlyAdmin):
+    list_display = ["user", "event", "version", "language", "accepted_at"]
     list_filter = ["event"]
 
 

@@ -177,6 +177,10 @@ class WaiverAcceptance(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="waiver_acceptances")
     version = models.PositiveIntegerField()
     accepted_at = models.DateTimeField()
+    # The words the volunteer was shown and accepted, in the language of the page (the Spanish
+    # twin or the English): the record stands even if the event's text is edited later.
+    language = models.CharField(max_length=5, blank=True)
+    text = models.TextField(blank=True)
 
     class Meta:
         constraints = [

@@ -49,3 +49,21 @@ def test_the_pages_and_the_service_agree_on_the_cut_off() -> None:
         services.signup_cancel(signup=signup, now=cutoff)
     assert refused.value.code == "too_late"
     services.signup_cancel(signup=signup, now=cutoff - dt.timedelta(minutes=1))
+
+
+def test_a_waiver_accepted_in_spanish_records_the_spanish_words(client: Client) -> None:
+    from django.utils import translation
+
+    from events.models import Event
+    from volunteers.models import WaiverAcceptance
+
+    shift = open_shift()
+    event = shift.corner.event
+    Event.objects.filter(pk=event.pk).update(
+        waiver_text="Stay on the sidewalk.", waiver_text_es="Quédate en la banqueta."
+    )
+    user = volunteer()
+    with translation.override("es"):
+        services.signup_create(user=user, shift=shift, now=timezone.now(), accept_waiver=True)
+    acceptance = WaiverAcceptance.objects.get(user=user)
+    assert (acceptance.language, acceptance.text) == ("es", "Quédate en la banqueta.")

@@ -6,11 +6,14 @@ import datetime as dt
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from events.models import Event
+from events.text import local_text
 from volunteers.models import (
     Profile,
     User,
@@ -89,7 +92,17 @@ def waiver_needed(*, user: User, event: Event) -> bool:
 
 
 def waiver_accept(*, user: User, event: Event, now: dt.datetime) -> WaiverAcceptance:
+    """Records that `user` accepted the waiver as the page showed it: in the active language
+    (the request's), the Spanish twin or the English text, word for word."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
     acceptance, _created = WaiverAcceptance.objects.get_or_create(
-        user=user, event=event, version=event.waiver_version, defaults={"accepted_at": now}
+        user=user,
+        event=event,
+        version=event.waiver_version,
+        defaults={
+            "accepted_at": now,
+            "language": language[:5],
+            "text": local_text(event, "waiver_text", language),
+        },
     )
     return acceptance
