@@ -73,5 +73,7 @@ class SpanishTwinsAdmin(admin.ModelAdmin):
         missing = twins_missing(obj)
         if not missing:
             return gettext("complete")
-        names = [str(obj._meta.get_field(field).verbose_name) for field in missing]
+        names = [
+            str(getattr(obj._meta.get_field(field), "verbose_name", field)) for field in missing
+        ]
         return gettext("missing: %(fields)s") % {"fields": ", ".join(names)}
