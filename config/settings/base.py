@@ -145,7 +145,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our catalog, then our tú versions of Django's and allauth's own strings (locale_tu/).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_tu"]
 USE_I18N = True
 USE_TZ = True
 # The site's default zone (admin, emails); every event carries its own zone for what people see.
