@@ -40,7 +40,6 @@ from notices.models import Subscription
 from notices.preferences import unsubscribe_token
 from payouts import services as payout_services
 from tests.conftest import CHROMIUM
-from tests.e2e.test_browser import FLAGS
 from tests.factories import (
     BucketFactory,
     CardDonationFactory,
@@ -52,6 +51,7 @@ from tests.factories import (
     volunteer,
 )
 from tests.support.axe import Violation, axe_script, axe_violations
+from tests.support.browsers import FLAGS
 from tests.support.live_day import live_day
 from volunteers import services as volunteer_services
 from volunteers.models import BucketAssignment, User

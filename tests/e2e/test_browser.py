@@ -5,57 +5,18 @@ the demo page (localstripe running, its signed webhook delivered to the live ser
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Iterator
 
 import pytest
-from django.db import connections
 
 from donations.models import Donation
 from events.models import Bucket
-from tests.conftest import CHROMIUM
 from tests.factories import BucketFactory, CornerFactory, ShiftFactory, published_event, volunteer
+from tests.support.browsers import phone
 from tests.support.localstripe import register_webhook, wait_for
 from volunteers import services as volunteer_services
 from volunteers.models import Signup
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-
-@pytest.fixture
-def browser(live_server) -> Iterator[object]:
-    """Closed before the live server stops, so no request thread is left holding a keep-alive
-    socket (and a database connection) when the test database is dropped."""
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-    # between browser steps are ordinary blocking calls, which Django must be told are fine.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-            # While Playwright's sync API runs, Django keys the test body's database connection
-            # to Playwright's context, not pytest-django's: close it here, or PostgreSQL refuses
-            # to drop the test database.
-            connections.close_all()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-def phone(browser, language: str = "en-US"):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale=language)
-    return context.new_page()
 
 
 def test_a_volunteer_signs_up_for_a_corner_in_spanish(browser, live_server) -> None:

@@ -19,8 +19,8 @@ from donations.models import Donation
 from events.models import Bucket, Event, Shift
 from tests.conftest import CHROMIUM
 from tests.donations import stripe_shapes as shapes
-from tests.e2e.test_browser import FLAGS
 from tests.factories import BucketFactory, CornerFactory, ShiftFactory, published_event, volunteer
+from tests.support.browsers import FLAGS
 from tests.support.stripe_fake import FakeStripe
 from volunteers import services as volunteer_services
 from volunteers.models import User

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from events.money import cents_format, fee_cover_cents
 from tests.donations.test_give_polish import bucket_out, live_event
-from tests.e2e.test_browser import browser, phone  # noqa: F401 (the fixture)
+from tests.support.browsers import phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +26,7 @@ def in_first_viewport(page, selector: str) -> bool:
 
 @pytest.mark.parametrize("language", ["en-US", "es-MX"])
 def test_the_give_button_and_the_amounts_are_in_the_first_viewport_of_a_phone(
-    browser,  # noqa: F811
+    browser,
     live_server,
     language: str,
 ) -> None:
@@ -46,7 +46,7 @@ def test_the_give_button_and_the_amounts_are_in_the_first_viewport_of_a_phone(
 
 @pytest.mark.parametrize("language", ["en-US", "es-MX"])
 def test_the_total_on_give_follows_the_amount_and_the_fee_choice(
-    browser,  # noqa: F811
+    browser,
     live_server,
     language: str,
 ) -> None:

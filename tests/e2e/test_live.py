@@ -24,7 +24,6 @@ from django.utils import timezone
 from donations import services, views_live
 from donations.models import Donation, LedgerEntry, MatchPledge
 from events.models import Event, Membership
-from tests.e2e.test_browser import browser  # noqa: F401 (the fixture)
 from tests.e2e.test_csp import WATCH_VIOLATIONS
 from tests.factories import MembershipFactory
 from tests.support.live_day import LiveDay, live_day
@@ -62,7 +61,7 @@ def shoot(page, name: str, *, full_page: bool = False) -> None:
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=full_page)
 
 
-def watched_context(browser, language: str = "en-US"):  # noqa: F811
+def watched_context(browser, language: str = "en-US"):
     context = browser.new_context(locale=language)
     context.add_init_script(WATCH_VIOLATIONS)
     return context
@@ -95,7 +94,7 @@ def day() -> LiveDay:
 
 
 def test_a_gift_shows_on_the_big_screen_and_the_control_room_within_3_seconds(
-    browser,  # noqa: F811
+    browser,
     live_server,
     localstripe,
 ) -> None:
@@ -158,7 +157,7 @@ def test_a_gift_shows_on_the_big_screen_and_the_control_room_within_3_seconds(
 @pytest.mark.parametrize("language", ["en", "es"])
 @pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1280, 720)])
 def test_the_big_screen_fits_the_screen_without_scrolling(
-    browser,  # noqa: F811
+    browser,
     live_server,
     day: LiveDay,
     language: str,
@@ -178,7 +177,7 @@ def test_the_big_screen_fits_the_screen_without_scrolling(
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_a_large_coalition_with_long_names_still_fits_a_small_screen(
-    browser,  # noqa: F811
+    browser,
     live_server,
     language: str,
 ) -> None:
@@ -207,7 +206,7 @@ def test_a_large_coalition_with_long_names_still_fits_a_small_screen(
 
 
 def test_a_screen_alternates_languages_without_reloading(
-    browser,  # noqa: F811
+    browser,
     live_server,
     day: LiveDay,
     monkeypatch: pytest.MonkeyPatch,
@@ -229,7 +228,7 @@ def test_a_screen_alternates_languages_without_reloading(
 
 @pytest.mark.parametrize(("width", "height"), [(1440, 900), (390, 844)])
 def test_the_control_room_fits_a_laptop_and_a_phone(
-    browser,  # noqa: F811
+    browser,
     live_server,
     day: LiveDay,
     width: int,
@@ -253,7 +252,7 @@ def test_the_control_room_fits_a_laptop_and_a_phone(
 
 
 def test_a_closed_days_screen_shows_its_final_total(
-    browser,  # noqa: F811
+    browser,
     live_server,
     day: LiveDay,
 ) -> None:

@@ -5,46 +5,18 @@ page's designation select shows its whole choice on a phone."""
 from __future__ import annotations
 
 import io
-import os
-from collections.abc import Iterator
 
 import pytest
-from django.db import connections
 from PIL import Image
 
 from events import images
 from events.models import Membership
-from tests.conftest import CHROMIUM
 from tests.factories import MembershipFactory, UserFactory, published_event
+from tests.support.browsers import LAPTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-PHONE = {"width": 390, "height": 844}
-LAPTOP = {"width": 1366, "height": 900}
 PASSWORD = "correct horse battery"  # tests.factories.UserFactory's
-
-
-@pytest.fixture
-def browser(live_server) -> Iterator[object]:
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-            connections.close_all()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def open_page(browser, viewport: dict[str, int], language: str):

@@ -4,15 +4,11 @@ width in columns and cards, and the bucket labels print six to a sheet on A4 and
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-from collections.abc import Iterator
 
 import pytest
-from django.db import connections
 
 from events.models import Event, Membership, Shift
-from tests.conftest import CHROMIUM
 from tests.factories import (
     BucketFactory,
     CornerFactory,
@@ -21,36 +17,11 @@ from tests.factories import (
     published_event,
     volunteer,
 )
+from tests.support.browsers import LAPTOP
 from volunteers import services as volunteer_services
 from volunteers.models import User
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-LAPTOP = {"width": 1366, "height": 900}
-
-
-@pytest.fixture
-def browser(live_server) -> Iterator[object]:
-    """Closed before the live server stops (see tests/e2e/test_browser.py)."""
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-            connections.close_all()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def organizer_tab(browser, base: str, event: Event, language: str = "en-US"):

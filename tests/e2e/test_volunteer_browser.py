@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e import test_browser as shared
 from tests.factories import open_shift, volunteer
+from tests.support.browsers import phone
 from tests.support.volunteering import signed_up
 from volunteers.models import Signup, User
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-browser = shared.browser  # the same fixture: Chromium, closed before the live server stops
-phone = shared.phone
 
 
 def signed_in(page, live_server, user: User) -> None:
