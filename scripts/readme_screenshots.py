@@ -20,16 +20,6 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ.setdefault("PLEDGEDAY_VAR_DIR", str(ROOT / "var"))
 
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-PHONE = {"width": 390, "height": 844}
-LAPTOP = {"width": 1366, "height": 900}
 SCREEN = {"width": 1920, "height": 1080}
 PASSWORD = "pledgeday-demo"  # noqa: S105 (the demo's published password)
 
@@ -80,6 +70,8 @@ def main() -> None:
     facts = demo_facts()
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
+
+    from tests.support.browsers import FLAGS, LAPTOP, PHONE  # the browser tests' own
 
     def shot(page, path: str, name: str, full: bool = False) -> None:
         page.goto(base + path)
