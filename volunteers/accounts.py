@@ -44,11 +44,14 @@ class AccountAdapter(DefaultAccountAdapter):
     def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse:
         """Signed in: the pages (from the "signed in" message on) speak the person's language.
 
-        English, every account's default, cannot be told apart from no choice at all (accounts
-        older than save_user above never chose): it leaves the page in the language the browser
-        asked for, so a Spanish phone stays Spanish."""
+        A language the person chose (the header's switch, the profile) always wins, English
+        included. One they never chose (English by default, or the sign-up page's) switches only
+        away from English: a Spanish phone stays Spanish for an account that never said."""
         language = getattr(user, "preferred_language", "")
-        if language not in User.Language.values or language == settings.LANGUAGE_CODE:
+        chosen = getattr(user, "language_chosen", False)
+        if language not in User.Language.values or (
+            language == settings.LANGUAGE_CODE and not chosen
+        ):
             return super().post_login(request, user, **kwargs)
         translation.activate(language)
         request.LANGUAGE_CODE = language

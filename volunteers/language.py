@@ -13,7 +13,7 @@ def user_language_save(*, user: User, language: str) -> User:
     signing in, their emails and their texts follow it."""
     if language not in User.Language.values:
         raise ValidationError(_("This language is not available."), code="language")
-    if user.preferred_language != language:
-        user.preferred_language = language
-        user.save(update_fields=["preferred_language"])
+    if user.preferred_language != language or not user.language_chosen:
+        user.preferred_language, user.language_chosen = language, True
+        user.save(update_fields=["preferred_language", "language_chosen"])
     return user

@@ -50,6 +50,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     preferred_language = models.CharField(
         _("preferred language"), max_length=5, choices=Language.choices, default=Language.ENGLISH
     )
+    # Whether the person chose it (the header's switch, the profile), rather than it being the
+    # default or the language of the page the account was made on: a chosen language is the
+    # one the site speaks on signing in, English included.
+    language_chosen = models.BooleanField(default=False, editable=False)
     is_staff = models.BooleanField(
         _("staff status"), default=False, help_text=_("May sign in to the admin site.")
     )

@@ -59,8 +59,8 @@ def profile_save(
     if name is not None:
         user.name = name
     if preferred_language:
-        user.preferred_language = preferred_language
-    user.save(update_fields=["name", "preferred_language"])
+        user.preferred_language, user.language_chosen = preferred_language, True
+    user.save(update_fields=["name", "preferred_language", "language_chosen"])
     return profile
 
 
