@@ -47,10 +47,14 @@ def main() -> None:
     from tests.donations import stripe_shapes as shapes
 
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", "--force", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    event = Event.objects.get()
-    bucket = Bucket.objects.get(label="B-01")
+    call_command("seed_demo", "--force", "--live-day", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    # The day under way: its bucket B-01 is out with a checked-in pair, so /g/ serves the give
+    # form (a bucket that is not out gets the much lighter caution page instead).
+    event = Event.objects.get(status=Event.Status.LIVE)
+    bucket = Bucket.objects.get(event=event, label="B-01")
     client = Client()
+    if b"give-button" not in client.get(f"/g/{bucket.token}").content:
+        raise SystemExit("the bucket's page is not the give form: is B-01 out on the live day?")
 
     def timed(label: str, request) -> None:
         samples = []
