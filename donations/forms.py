@@ -61,6 +61,26 @@ class SubmissionTokenField(forms.CharField):
         )
 
 
+class _ReadOnceChoiceIterator(forms.models.ModelChoiceIterator):
+    """Choices from the partners the form read once: Django's iterator asks the database again on
+    every render (QuerySet.iterator()), and the give page renders the partners for two fields
+    and counts them, which cost four queries on every QR scan where one will do. Validating a
+    choice still asks the field's queryset, as Django does."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self._partners():
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return len(self._partners()) + (1 if self.field.empty_label is not None else 0)
+
+    def _partners(self) -> list[Organization]:
+        partners: list[Organization] = getattr(self.field, "partners")  # noqa: B009 (set by GiveForm)
+        return partners
+
+
 class GiveForm(forms.Form):
     preset = forms.TypedChoiceField(
         label=_("Amount"), coerce=int, required=False, widget=forms.RadioSelect, empty_value=None
@@ -106,7 +126,13 @@ class GiveForm(forms.Form):
         )
         split = self.fields["split_among"]
         assert isinstance(split, forms.ModelMultipleChoiceField)  # noqa: S101
-        split.queryset = designation.queryset
+        split.queryset = designation.queryset  # what a submitted choice is checked against
+        # One read of the partners for both fields' choices and the page's count of them.
+        self.partners = list(designation.queryset)
+        for field in (designation, split):
+            field.partners = self.partners  # type: ignore[attr-defined]
+            field.iterator = _ReadOnceChoiceIterator
+            field.widget.choices = field.choices  # the widget took its choices from the old one
         # The event's largest gift is checked by the service, whose message invites the donor
         # to contact the organizers.
 

@@ -459,3 +459,27 @@ def test_a_preset_that_is_not_the_events_puts_no_amount_on_the_button(
     response = client.post(f"/g/{bucket.token}", {"preset": "99999999999"})
     assert response.status_code == 400
     assert give_button(text(response)) == "Give"
+
+
+def test_the_give_page_reads_the_partners_once(client: Client) -> None:
+    """The designation's choices, the split's choices and their count come from one read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from events import services as event_services
+    from tests.factories import OrganizationFactory
+
+    event = live_event()
+    partners = [OrganizationFactory() for _ in range(4)]
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.DRAFT)
+    event.refresh_from_db()
+    event_services.event_partners_replace(event=event, shares=[(p, 2500) for p in partners])
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.LIVE)
+    bucket = bucket_out(event)
+    with CaptureQueriesContext(connection) as queries:
+        page = text(client.get(f"/g/{bucket.token}"))
+    assert page.count('name="split_among"') == 4
+    assert page.count("<option") == 5  # "all partners (shared)" and each of the four
+    sql = [q["sql"] for q in queries.captured_queries]
+    reads = [q for q in sql if 'FROM "events_organization"' in q and "events_eventpartner" in q]
+    assert len(reads) == 1
