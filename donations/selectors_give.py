@@ -8,9 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from django.db.models import F
-
-from donations.services import OPEN_FOR_GIFTS, donation_total_cents
+from donations.services import OPEN_FOR_GIFTS, bucket_hand_out_latest, donation_total_cents
 from events.models import Bucket, Corner, Event
 from events.money import SYMBOL_CHARACTERS, currency_symbol, fee_cover_cents
 from volunteers.models import BucketAssignment, Signup
@@ -30,6 +28,7 @@ class BucketOut:
     since: dt.datetime | None  # when it was handed out (aware; shown in the event's time zone)
     volunteers_here: int  # its holders still checked in on its shift
     problem: str = ""  # empty when the bucket is out now
+    assignment: BucketAssignment | None = None  # the hand-out read (the gift's attribution)
 
     @property
     def is_out(self) -> bool:
@@ -41,19 +40,14 @@ def bucket_out_status(*, bucket: Bucket, now: dt.datetime) -> BucketOut:
     pledge day open for gifts and not over, with at least one of the volunteers it was handed to
     still checked in on that shift."""
     event: Event = bucket.event
-    assignment = (
-        BucketAssignment.objects.filter(bucket=bucket)
-        .select_related("shift__corner")
-        .order_by(F("returned_at").desc(nulls_first=True), "-handed_out_at")
-        .first()
-    )
+    assignment = bucket_hand_out_latest(bucket)
     corner = assignment.shift.corner if assignment else None
     if event.status not in OPEN_FOR_GIFTS or event.ends_at <= now:
-        return BucketOut(bucket, corner, None, 0, BucketOut.NOT_LIVE)
+        return BucketOut(bucket, corner, None, 0, BucketOut.NOT_LIVE, assignment)
     if assignment is None:
         return BucketOut(bucket, None, None, 0, BucketOut.NOT_HANDED_OUT)
     if assignment.returned_at is not None:
-        return BucketOut(bucket, corner, None, 0, BucketOut.RETURNED)
+        return BucketOut(bucket, corner, None, 0, BucketOut.RETURNED, assignment)
     here = Signup.objects.filter(
         shift=assignment.shift_id,
         user__buckets_held=assignment,
@@ -62,7 +56,7 @@ def bucket_out_status(*, bucket: Bucket, now: dt.datetime) -> BucketOut:
         checked_out_at__isnull=True,
     ).count()
     problem = "" if here else BucketOut.NOBODY_CHECKED_IN
-    return BucketOut(bucket, corner, assignment.handed_out_at, here, problem)
+    return BucketOut(bucket, corner, assignment.handed_out_at, here, problem, assignment)
 
 
 # --- The amounts the give page shows ------------------------------------------------------------

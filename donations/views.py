@@ -152,7 +152,9 @@ def give_bucket(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request, "donations/bucket_caution.html", {"event": event, "bucket_out": status}
         )
-    return _give(request, event, services.attribution_for_bucket(bucket), status)
+    # One read of the hand-out: the page's status line and the gift's attribution.
+    attribution = services.attribution_for_hand_out(bucket, status.assignment)
+    return _give(request, event, attribution, status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -43,15 +43,24 @@ class Attribution:
         return "-".join(str(pk) for pk in sorted(user.pk for user in self.volunteers))
 
 
-def attribution_for_bucket(bucket: Bucket) -> Attribution:
-    """The bucket's current hand-out (or its latest one): corner, shift and the pair holding it."""
-    assignment = (
+def bucket_hand_out_latest(bucket: Bucket) -> BucketAssignment | None:
+    """The bucket's hand-out out now, else its latest one (with its shift and corner)."""
+    return (
         BucketAssignment.objects.filter(bucket=bucket)
         .select_related("shift__corner")
         # The one out now (not returned) first, else the latest one, on any database.
         .order_by(F("returned_at").desc(nulls_first=True), "-handed_out_at")
         .first()
     )
+
+
+def attribution_for_bucket(bucket: Bucket) -> Attribution:
+    """The bucket's current hand-out (or its latest one): corner, shift and the pair holding it."""
+    return attribution_for_hand_out(bucket, bucket_hand_out_latest(bucket))
+
+
+def attribution_for_hand_out(bucket: Bucket, assignment: BucketAssignment | None) -> Attribution:
+    """A gift through `bucket`, credited to `assignment` (bucket_hand_out_latest's answer)."""
     if assignment is None:
         return Attribution(bucket=bucket)
     return Attribution(
